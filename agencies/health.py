@@ -1,0 +1,47 @@
+"""국민건강보험공단 (NHIS): 직장가입자 자격취득/상실, 보수월액 변경."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from agencies import codes
+from agencies.base import AgencyAdapter, Filing, iso_date
+
+
+class HealthAdapter(AgencyAdapter):
+    code: ClassVar[str] = "health"
+    label: ClassVar[str] = "국민건강보험공단"
+    insurance_label: ClassVar[str] = "건강보험"
+
+    def acquisition_fields(self, filing: Filing) -> dict[str, Any]:
+        data = filing.data
+        return {
+            "acquisition_date": iso_date(data["hire_date"]),
+            "acquisition_code": codes.NHIS_FIRST_ACQUISITION,
+            "reduction_code": "00",
+            "monthly_pay": int(data["monthly_wage"]),
+            "is_representative": bool(data.get("is_representative", False)),
+        }
+
+    def loss_fields(self, filing: Filing) -> dict[str, Any]:
+        data = filing.data
+        annual = data.get("annual_wage_this_year")
+        return {
+            "loss_date": self.loss_date(filing),
+            "loss_code": self.loss_code(str(data["reason_code"])),
+            "annual_pay_this_year": None if annual is None else int(annual),
+            "months_worked_this_year": data.get("months_worked_this_year"),
+        }
+
+    def cancel_fields(self, filing: Filing) -> dict[str, Any]:
+        return {
+            "cancel_code": self.cancel_code(),
+            "acquisition_date": iso_date(filing.data.get("hire_date")),
+            "original_receipt_number": filing.original_receipt_number or "",
+        }
+
+    def pay_change_fields(self, filing: Filing) -> dict[str, Any]:
+        return {
+            "effective_date": iso_date(filing.data["effective_date"]),
+            "monthly_pay": int(filing.data["monthly_wage"]),
+        }

@@ -1,0 +1,36 @@
+"""`Authorization: Token <key>` for payroll software; keys are stored hashed (portal.ApiKey)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from portal.models import ApiKey
+from portal.services import api_key_hash
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):  # type: ignore[no-untyped-def]
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Authorization 헤더 형식은 'Token <키>'입니다.")
+        raw = header[1].decode(errors="replace")
+        key = (
+            ApiKey.objects.select_related("user")
+            .filter(key_hash=api_key_hash(raw), revoked_at__isnull=True)
+            .first()
+        )
+        if key is None or not key.user.is_active:
+            raise exceptions.AuthenticationFailed("API 키가 올바르지 않거나 폐기되었습니다.")
+        now = timezone.now()
+        # Write last-used at most once a minute: a hot key must not turn every read into a write.
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return key.user, key
+
+    def authenticate_header(self, request) -> str:  # type: ignore[no-untyped-def]
+        return self.keyword

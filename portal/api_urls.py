@@ -1,0 +1,10 @@
+"""Every /api/v1/ route, collected from the apps that own them."""
+
+from django.urls import include, path
+
+from portal import api as portal_api
+
+urlpatterns = [
+    path("workplaces/", portal_api.WorkplaceListView.as_view(), name="api-workplaces"),
+    path("", include("filings.api_urls")),
+]

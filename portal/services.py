@@ -1,0 +1,220 @@
+"""Writers for the domain core. Each state change writes its AuditEvent in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from portal import crypto
+from portal.access import Action, can
+from portal.identifiers import IdentifierError, person_number_parse
+from portal.models import (
+    AccessRecord,
+    ApiKey,
+    AuditEvent,
+    Delegation,
+    Employee,
+    PayrollFirm,
+    Workplace,
+)
+
+RRN_PURPOSE = "rrn"
+
+
+class PermissionDeniedError(Exception):
+    pass
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    obj: Any,
+    workplace: Workplace | None = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        workplace=workplace,
+        ip=ip,
+        data=data or {},
+    )
+
+
+def rrn_index(digits: str) -> str:
+    return crypto.blind_index(digits, purpose=RRN_PURPOSE)
+
+
+def employee_set_rrn(*, employee: Employee, rrn: str) -> None:
+    """Parse, encrypt and index a resident number onto an (unsaved or saved) employee."""
+    number = person_number_parse(rrn)
+    employee.rrn_encrypted = crypto.encrypt(number.digits, purpose=RRN_PURPOSE)
+    employee.rrn_index = rrn_index(number.digits)
+    employee.rrn_masked = number.masked
+    employee.birth_date = number.birth_date
+    employee.sex = number.sex
+    employee.is_foreigner = number.is_foreigner
+
+
+def employee_create(
+    *,
+    actor: AbstractBaseUser | None,
+    workplace: Workplace,
+    name: str,
+    rrn: str,
+    nationality: str = "KR",
+    visa: str = "",
+    ip: str | None = None,
+    **fields: Any,
+) -> Employee:
+    employee = Employee(
+        workplace=workplace, name=name, nationality=nationality.upper(), visa=visa, **fields
+    )
+    employee_set_rrn(employee=employee, rrn=rrn)
+    if employee.is_foreigner and employee.nationality == "KR":
+        raise IdentifierError(
+            "외국인등록번호를 가진 사람의 국적이 대한민국(KR)으로 되어 있습니다.",
+            rule="rrn.nationality",
+        )
+    with transaction.atomic():
+        employee.save()
+        audit_record(
+            actor=actor, action="employee.create", obj=employee, workplace=workplace, ip=ip
+        )
+    return employee
+
+
+def employee_find_by_rrn(*, workplace: Workplace | None, rrn: str) -> Employee | None:
+    digits = person_number_parse(rrn).digits
+    qs = Employee.objects.filter(rrn_index=rrn_index(digits))
+    if workplace is not None:
+        qs = qs.filter(workplace=workplace)
+    return qs.order_by("-id").first()
+
+
+def employee_rrn_decrypt(*, employee: Employee) -> str:
+    """Plain digits for an outbound agency message only; never for display (see rrn_reveal)."""
+    return crypto.decrypt(employee.rrn_encrypted, purpose=RRN_PURPOSE)
+
+
+def employee_rrn_reveal(
+    *,
+    user: AbstractBaseUser,
+    employee: Employee,
+    ip: str | None,
+    action: str = AccessRecord.Action.VIEW,
+    reason: str = "",
+) -> str:
+    """Show a full resident number: allowed roles only, always leaves a 접속기록."""
+    if not can(user, employee.workplace_id, Action.FILE):
+        raise PermissionDeniedError
+    digits = employee_rrn_decrypt(employee=employee)
+    AccessRecord.objects.create(user=user, ip=ip, employee=employee, action=action, reason=reason)
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def delegation_grant(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    firm: PayrollFirm,
+    starts_on: date,
+    ends_on: date | None,
+    ip: str | None = None,
+) -> Delegation:
+    if not can(actor, workplace, Action.MANAGE):
+        raise PermissionDeniedError
+    with transaction.atomic():
+        delegation = Delegation.objects.create(
+            firm=firm, workplace=workplace, starts_on=starts_on, ends_on=ends_on, granted_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="delegation.grant",
+            obj=delegation,
+            workplace=workplace,
+            ip=ip,
+            data={"firm": firm.name, "starts_on": str(starts_on), "ends_on": str(ends_on or "")},
+        )
+    return delegation
+
+
+def delegation_revoke(
+    *, actor: AbstractBaseUser, delegation: Delegation, ip: str | None = None
+) -> Delegation:
+    if not can(actor, delegation.workplace_id, Action.MANAGE):
+        raise PermissionDeniedError
+    with transaction.atomic():
+        updated = Delegation.objects.filter(pk=delegation.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                action="delegation.revoke",
+                obj=delegation,
+                workplace=delegation.workplace,
+                ip=ip,
+            )
+    delegation.refresh_from_db()
+    return delegation
+
+
+def api_key_hash(raw: str) -> str:
+    # Keys carry 256 bits of entropy, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_issue(
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    workplaces: list[Workplace] | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; the raw value is returned once and never stored."""
+    raw = "sk_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            user=user, name=name, prefix=raw[:10], key_hash=api_key_hash(raw)
+        )
+        if workplaces:
+            key.workplaces.set(workplaces)
+        audit_record(actor=user, action="api_key.issue", obj=key, data={"name": name})
+    return key, raw
+
+
+def api_key_revoke(*, user: AbstractBaseUser, key: ApiKey) -> None:
+    with transaction.atomic():
+        ApiKey.objects.filter(pk=key.pk, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit_record(actor=user, action="api_key.revoke", obj=key)
+
+
+def employee_rotate_keys(*, batch_size: int = 500) -> int:
+    """Re-encrypt every resident number under the active key; safe to run while serving."""
+    done = 0
+    last_id = 0
+    while True:
+        batch = list(Employee.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return done
+        for employee in batch:
+            last_id = employee.id
+            if crypto.needs_rotation(employee.rrn_encrypted):
+                digits = crypto.decrypt(employee.rrn_encrypted, purpose=RRN_PURPOSE)
+                new = crypto.encrypt(digits, purpose=RRN_PURPOSE)
+                # Conditional update: a concurrent edit wins instead of being overwritten.
+                done += Employee.objects.filter(
+                    pk=employee.pk, rrn_encrypted=employee.rrn_encrypted
+                ).update(rrn_encrypted=new)
