@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from agencies import codes
-from agencies.transport import Exchange, Transport, TransientError, mask_rrn_text
+from agencies.transport import Exchange, TransientError, Transport, mask_rrn_text
 
 FILING_KINDS = (
     "hire",

@@ -234,7 +234,10 @@ def _face(family: str, path: Path, weight: str) -> str:
 
 def font_face_css(fonts: CertFonts, *, use_subset: bool = True) -> str:
     """@font-face rules plus the body font stack: subset first, full font second."""
-    rules = [_face(FULL_FAMILY, fonts.full.regular, "normal"), _face(FULL_FAMILY, fonts.full.bold, "bold")]
+    rules = [
+        _face(FULL_FAMILY, fonts.full.regular, "normal"),
+        _face(FULL_FAMILY, fonts.full.bold, "bold"),
+    ]
     families = [FULL_FAMILY]
     if use_subset:
         rules += [

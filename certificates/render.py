@@ -58,7 +58,11 @@ def _insurances(raw: Any) -> list[dict[str, Any]]:
     for item in raw or ():
         code = item.get("code", "")
         items.append(
-            {**item, "label": item.get("label") or INSURANCE_LABELS.get(code, code), "rows": item.get("rows") or []}
+            {
+                **item,
+                "label": item.get("label") or INSURANCE_LABELS.get(code, code),
+                "rows": item.get("rows") or [],
+            }
         )
     return items
 

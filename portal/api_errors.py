@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from portal.errors import FieldErrors
+
 
 class DomainValidationError(exceptions.APIException):
     """Raised by services with field -> [(rule, message)] so the API and forms say the same thing."""
@@ -51,6 +53,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, FieldErrors):
+        exc = DomainValidationError(exc.fields)
     if isinstance(exc, DomainValidationError):
         fields = {
             name: [{"rule": rule, "message": msg} for rule, msg in errors]

@@ -253,3 +253,29 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class OutboxMessage(models.Model):
+    """A task to publish, written in the same transaction as the rows it is about.
+
+    Published right after commit; the beat sweeper re-publishes rows left unpublished (broker down
+    at commit time, process killed between commit and publish). Arguments are ids only.
+    """
+
+    task = models.CharField(max_length=100)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(published_at__isnull=True),
+                name="outbox_unpublished",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

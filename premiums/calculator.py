@@ -21,6 +21,7 @@ from premiums.rates import (
     IndustrialAccidentRates,
     RateBook,
     Ratio,
+    ratio_percent_text,
 )
 
 NEEDS_REVIEW = "기준 확인 필요"
@@ -308,7 +309,6 @@ class Quote:
     def _health_step(self) -> TraceStep:
         ctx = self._context
         rate, cap_floor = ctx.health_rate, ctx.health_cap_floor
-        half = Ratio(rate.numerator, rate.denominator * 2, "", True, rate.valid_from, None)
         notes = ""
         verified = rate.verified
         used: list[Ratio | Amount] = [rate]
@@ -325,7 +325,7 @@ class Quote:
             insurance="health",
             title="건강보험",
             description=(
-                f"보수월액 {_won(self.monthly_wage)} × {half.percent_text()}"
+                f"보수월액 {_won(self.monthly_wage)} × {ratio_percent_text(rate.numerator, rate.denominator * 2)}"
                 f" (총 {rate.percent_text()}의 절반, 근로자·사업주 각각)"
             ),
             rate=rate.percent_text(),
@@ -375,12 +375,11 @@ class Quote:
                 f" ({EMPLOYMENT_BANDS[ctx.band]})"
             )
             adjustment = ""
-        employer_rate = Ratio(ctx.er_num, ctx.er_den, "", True, stability.valid_from, None)
         return TraceStep(
             insurance="employment",
             title="고용보험",
             description=description,
-            rate=f"근로자 {_ratio_text(ctx.ee_num, ctx.ee_den)} / 사업주 {employer_rate.percent_text()}",
+            rate=f"근로자 {_ratio_text(ctx.ee_num, ctx.ee_den)} / 사업주 {_ratio_text(ctx.er_num, ctx.er_den)}",
             source=_sources(*used),
             verified=all(v.verified for v in used),
             adjustment=adjustment,
@@ -425,7 +424,7 @@ class Quote:
 
 
 def _ratio_text(numerator: int, denominator: int) -> str:
-    return Ratio(numerator, denominator, "", True, date.min, None).percent_text()
+    return ratio_percent_text(numerator, denominator)
 
 
 def premium_quote(

@@ -11,6 +11,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,17 @@ class RateNotFound(LookupError):
     """No schedule value covers the requested month (or key)."""
 
 
+@lru_cache(maxsize=1024)
+def ratio_percent_text(numerator: int, denominator: int) -> str:
+    """Exact percentage when it terminates within 4 decimals, else the fraction too."""
+    exact = Decimal(numerator * 100) / Decimal(denominator)
+    shown = exact.quantize(Decimal("0.0001")).normalize()
+    text = f"{shown:f}%"
+    if shown != exact:
+        return f"{numerator}/{denominator} (약 {text})"
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Ratio:
     numerator: int
@@ -63,13 +75,7 @@ class Ratio:
     label: str = ""
 
     def percent_text(self) -> str:
-        """Exact percentage when it terminates within 4 decimals, else the fraction too."""
-        exact = Decimal(self.numerator * 100) / Decimal(self.denominator)
-        shown = exact.quantize(Decimal("0.0001")).normalize()
-        text = f"{shown:f}%"
-        if shown != exact:
-            return f"{self.numerator}/{self.denominator} (약 {text})"
-        return text
+        return ratio_percent_text(self.numerator, self.denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +203,30 @@ class RateBook:
 
     @classmethod
     def from_json_file(cls, path: Path = RATES_JSON) -> RateBook:
-        with path.open(encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
+        return cls.from_dict(rates_json_load(path))
+
+    @classmethod
+    def from_db(cls) -> RateBook:
+        """The admin-edited schedule (premiums.RateValue rows), cached per process.
+
+        Saves and deletes in this process drop the cache (signals in premiums.models); other
+        processes notice an edit through a cheap fingerprint query (row count, last update).
+        """
+        global _db_book
+        from django.db.models import Count, Max
+
+        from premiums.models import RateValue
+
+        stats = RateValue.objects.aggregate(
+            count=Count("id"), updated=Max("updated_at"), version=Max("schedule_version")
+        )
+        fingerprint = (stats["count"], stats["updated"], stats["version"])
+        cached = _db_book
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        book = cls(RateValue.objects.order_by("id"), version=stats["version"] or "")
+        _db_book = (fingerprint, book)
+        return book
 
     def keys(self, kind: str) -> list[str]:
         return sorted({key for (k, key) in self._index if k == kind})
@@ -265,6 +293,18 @@ class RateBook:
 
 
 _default_book: RateBook | None = None
+_db_book: tuple[tuple[Any, ...], RateBook] | None = None
+
+
+def rates_json_load(path: Path = RATES_JSON) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def rate_book_invalidate() -> None:
+    global _db_book
+    _db_book = None
 
 
 def rate_book_default() -> RateBook:

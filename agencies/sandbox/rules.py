@@ -12,7 +12,12 @@ from datetime import date, timedelta
 from typing import Any
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
-RECEIPT_PREFIX = {"pension": "NPS", "health": "NHIS", "employment": "EI", "industrial_accident": "IACI"}
+RECEIPT_PREFIX = {
+    "pension": "NPS",
+    "health": "NHIS",
+    "employment": "EI",
+    "industrial_accident": "IACI",
+}
 
 NPS_ACQUISITION = {"01", "03", "09", "11", "12", "14", "15"}
 NHIS_ACQUISITION = {"00", "04", "05", "06", "07", "10", "13", "14", "29", "30"}
@@ -81,7 +86,9 @@ def brn_is_valid(brn: str) -> bool:
     return (10 - total % 10) % 10 == digits[9]
 
 
-def _date(payload: dict[str, Any], field: str, today: date, *, required: bool = True) -> date | None:
+def _date(
+    payload: dict[str, Any], field: str, today: date, *, required: bool = True
+) -> date | None:
     raw = payload.get(field)
     if raw in (None, ""):
         if required:
@@ -119,7 +126,9 @@ def _person(payload: dict[str, Any], today: date) -> date:
         raise _Invalid("E113", "성명이 누락되었습니다.", "person.name")
     birth = rrn_birth_date(str(person.get("rrn") or ""))
     if birth is None or birth > today:
-        raise _Invalid("E114", "주민등록번호(외국인등록번호) 형식이 올바르지 않습니다.", "person.rrn")
+        raise _Invalid(
+            "E114", "주민등록번호(외국인등록번호) 형식이 올바르지 않습니다.", "person.rrn"
+        )
     if not re.fullmatch(r"[A-Z]{2}", str(person.get("nationality") or "")):
         raise _Invalid("E115", "국적 코드가 올바르지 않습니다.", "person.nationality")
     return birth
@@ -148,7 +157,9 @@ def _acquisition(agency: str, payload: dict[str, Any], today: date, birth: date)
         end = payload.get("contract_end_month")
         if end is not None:
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(end)):
-                raise _Invalid("E124", "계약종료연월 형식이 올바르지 않습니다 (YYYY-MM).", "contract_end_month")
+                raise _Invalid(
+                    "E124", "계약종료연월 형식이 올바르지 않습니다 (YYYY-MM).", "contract_end_month"
+                )
             if acquired is not None and str(end) < acquired.isoformat()[:7]:
                 raise _Invalid("E124", "계약종료연월이 취득일보다 빠릅니다.", "contract_end_month")
     _amount(payload, PAY_FIELD[agency])

@@ -1,16 +1,17 @@
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from premiums.calculator import NEEDS_REVIEW, premium_quote
+from premiums.calculator import NEEDS_REVIEW, Quote, premium_quote
 from premiums.rates import RateBook, RateNotFound
 
 RATES = RateBook.from_json_file()
 
 
-def quote(wage: int, month: date, **kwargs):  # type: ignore[no-untyped-def]
+def quote(wage: int, month: date, **kwargs: Any) -> Quote:
     return premium_quote(monthly_wage=wage, month=month, rates=RATES, **kwargs)
 
 
@@ -212,7 +213,7 @@ wages = st.integers(min_value=0, max_value=300_000_000)
 bands = st.sampled_from(["under_150", "priority_150", "from_150_to_999", "from_1000"])
 
 
-def amounts(q) -> list[int]:  # type: ignore[no-untyped-def]
+def amounts(q: Quote) -> list[int]:
     values = [
         q.pension.employee,
         q.pension.employer,

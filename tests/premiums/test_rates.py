@@ -1,5 +1,6 @@
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_industry_table_has_28_kinds_of_business():
     )
 
 
-def value(**overrides):  # type: ignore[no-untyped-def]
+def value(**overrides: Any) -> dict[str, Any]:
     row = {
         "kind": "pension_rate",
         "numerator": 450,
@@ -117,7 +118,7 @@ def test_unknown_kind_is_rejected():
 
 def test_rows_with_attributes_build_the_same_book_as_mappings():
     class Row:
-        def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        def __init__(self, **kwargs: Any) -> None:
             self.__dict__.update(kwargs)
 
     rows = [

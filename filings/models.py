@@ -1,0 +1,197 @@
+"""Reports, one Submission per agency, every attempt's raw exchange, the timeline and the outbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.registry import AGENCY_CHOICES
+from portal.models import Employee, Workplace
+
+
+class ReportKind(models.TextChoices):
+    HIRE = "hire", _("자격취득")
+    EXIT = "exit", _("자격상실")
+    WORKPLACE_REGISTRATION = "workplace_registration", _("사업장 성립(적용)신고")
+    WORKPLACE_CHANGE = "workplace_change", _("사업장 내용변경")
+    WORKPLACE_CLOSURE = "workplace_closure", _("사업장 탈퇴(소멸)")
+    PAY_CHANGE = "pay_change", _("보수월액 변경")
+
+
+class ReportStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("처리 중")
+    COMPLETED = "completed", _("처리 완료")
+    REJECTED = "rejected", _("반려 있음")
+    FAILED = "failed", _("전송 실패")
+    CANCELLED = "cancelled", _("취소됨")
+    SUPERSEDED = "superseded", _("정정됨")
+    NOT_REQUIRED = "not_required", _("신고 대상 없음")
+
+
+class Report(models.Model):
+    workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="reports")
+    employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    kind = models.CharField(_("신고 종류"), max_length=32, choices=ReportKind.choices)
+    status = models.CharField(
+        _("상태"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.IN_PROGRESS
+    )
+    event_date = models.DateField(_("사유 발생일"))
+    # Kind-specific fields (no resident number: that lives encrypted on Employee).
+    data = models.JSONField(default=dict)
+    coverage = models.JSONField(default=dict, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    revision = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("신고")
+        verbose_name_plural = _("신고")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filed_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="report_idempotency_key_per_user",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workplace", "-filed_at"]),
+            models.Index(fields=["workplace", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class SubmissionStatus(models.TextChoices):
+    QUEUED = "queued", _("대기")
+    SENDING = "sending", _("전송 중")
+    RECEIVED = "received", _("접수")
+    ACCEPTED = "accepted", _("처리완료")
+    REJECTED = "rejected", _("반려")
+    FAILED = "failed", _("전송 실패")
+    CANCELLED = "cancelled", _("취소")
+    MANUAL = "manual", _("수동 처리")
+
+
+FINAL_STATUSES = frozenset(
+    {
+        SubmissionStatus.ACCEPTED,
+        SubmissionStatus.REJECTED,
+        SubmissionStatus.FAILED,
+        SubmissionStatus.CANCELLED,
+        SubmissionStatus.MANUAL,
+    }
+)
+
+
+class Submission(models.Model):
+    """One report (or its cancellation) at one agency: the unit that is sent, retried, polled."""
+
+    class Action(models.TextChoices):
+        FILE = "file", _("신고")
+        CANCEL = "cancel", _("취소 신고")
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submissions")
+    agency = models.CharField(_("기관"), max_length=32, choices=AGENCY_CHOICES)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.FILE)
+    status = models.CharField(
+        _("상태"),
+        max_length=10,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.QUEUED,
+        db_index=True,
+    )
+    receipt_number = models.CharField(_("접수번호"), max_length=64, blank=True)
+    result_code = models.CharField(max_length=16, blank=True)
+    result_message = models.CharField(_("기관 메시지"), max_length=500, blank=True)
+    deadline = models.DateField(_("신고 기한"), null=True, blank=True)
+    deadline_rule = models.CharField(max_length=300, blank=True)
+    attempts_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # True once a send may have reached the agency without us seeing the answer: the next try
+    # must first ask the agency by our reference (never blindly re-send).
+    uncertain = models.BooleanField(default=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("기관별 신고")
+        verbose_name_plural = _("기관별 신고")
+        ordering = ["report_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "agency", "action"], name="submission_one_per_agency_action"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_agency_display()} {self.get_action_display()} #{self.report_id}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class SubmissionAttempt(models.Model):
+    """One HTTP exchange with an agency, stored raw (request redacted of resident numbers)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=8, default="send")  # send | query
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    method = models.CharField(max_length=8, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    request_body = models.TextField(blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16)
+
+    class Meta:
+        verbose_name = _("전송 시도")
+        verbose_name_plural = _("전송 시도")
+        ordering = ["submission_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} ({self.duration_ms} ms)"
+
+
+class ReportEvent(models.Model):
+    """The per-agency timeline shown in the portal and the API."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    agency = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.agency} {self.status}"

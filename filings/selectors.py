@@ -1,0 +1,79 @@
+"""Read paths for the portal and the API; every query is scoped through portal.access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from filings.models import Report, ReportEvent, Submission
+from portal.access import Action, workplaces_for
+
+AGENCY_ORDER = {"pension": 0, "health": 1, "employment": 2, "industrial_accident": 3}
+
+
+def reports_for(user: Any, *, action: Action = Action.VIEW) -> QuerySet[Report]:
+    return Report.objects.filter(workplace__in=workplaces_for(user, action=action))
+
+
+def report_get_for(user: Any, report_id: int | str, *, action: Action = Action.VIEW) -> Report:
+    """The report if the user may act on its workplace; 404 otherwise (no existence leak)."""
+    try:
+        pk = int(report_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    report = (
+        reports_for(user, action=action)
+        .select_related("workplace", "employee")
+        .prefetch_related(
+            Prefetch("submissions", queryset=Submission.objects.order_by("id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+def submission_as_dict(sub: Submission) -> dict[str, Any]:
+    return {
+        "agency": sub.agency,
+        "action": sub.action,
+        "status": sub.status,
+        "receipt_number": sub.receipt_number,
+        "deadline": sub.deadline.isoformat() if sub.deadline else None,
+        "result_code": sub.result_code,
+        "result_message": sub.result_message,
+        "attempts": sub.attempts_count,
+    }
+
+
+def report_as_dict(report: Report, *, with_events: bool = False) -> dict[str, Any]:
+    subs = sorted(
+        report.submissions.all(), key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency])
+    )
+    out: dict[str, Any] = {
+        "id": report.pk,
+        "kind": report.kind,
+        "status": report.status,
+        "workplace_id": report.workplace_id,
+        "employee_id": report.employee_id,
+        "event_date": report.event_date.isoformat(),
+        "revision": report.revision,
+        "supersedes": report.supersedes_id,
+        "filed_at": report.filed_at.isoformat(),
+        "coverage": report.coverage,
+        "submissions": [submission_as_dict(s) for s in subs if s.action == Submission.Action.FILE],
+        "cancellations": [
+            submission_as_dict(s) for s in subs if s.action == Submission.Action.CANCEL
+        ],
+    }
+    if with_events:
+        events = ReportEvent.objects.filter(report=report).order_by("at", "id")
+        out["events"] = [
+            {"at": e.at.isoformat(), "agency": e.agency, "status": e.status, "message": e.message}
+            for e in events
+        ]
+    return out

@@ -1,0 +1,429 @@
+"""Report writers: file, cancel, correct. The only code that creates reports and submissions.
+
+Each writer validates first (nothing is written on bad input), then in ONE transaction writes the
+report, its submissions, an outbox row per submission, the timeline and the audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from filings import validation
+from filings.coverage import coverage_decide
+from filings.models import (
+    Report,
+    ReportEvent,
+    ReportKind,
+    ReportStatus,
+    Submission,
+    SubmissionStatus,
+)
+from filings.status import report_status_refresh
+from notifications.deadlines import deadline_for, has_deadline
+from portal.errors import FieldErrors
+from portal.models import Employee, EmploymentType, Workplace
+from portal.outbox import outbox_enqueue
+from portal.services import audit_record, employee_set_rrn, rrn_index
+
+AGENCIES = ("pension", "health", "employment", "industrial_accident")
+SEND_TASK = "filings.tasks.submission_send"
+
+
+class IdempotencyConflict(Exception):
+    """The same Idempotency-Key was used with a different request body."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("idempotency key reused with another body")
+        self.report = report
+
+
+class ReportStateError(Exception):
+    """The report cannot take this action in its current state (message in Korean)."""
+
+
+def request_fingerprint(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def report_file(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    data: dict[str, Any],
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+    supersedes: Report | None = None,
+) -> tuple[Report, bool]:
+    """File one report; returns (report, created). A replayed key returns the first report."""
+    fingerprint = request_fingerprint(data)
+    if idempotency_key:
+        existing = _replayed(actor, idempotency_key, fingerprint)
+        if existing is not None:
+            return existing, False
+    kind = str(data.get("kind") or "")
+    builders = {
+        ReportKind.HIRE: _hire_prepare,
+        ReportKind.EXIT: _exit_prepare,
+        ReportKind.PAY_CHANGE: _pay_change_prepare,
+        ReportKind.WORKPLACE_REGISTRATION: _workplace_prepare,
+        ReportKind.WORKPLACE_CHANGE: _workplace_prepare,
+        ReportKind.WORKPLACE_CLOSURE: _workplace_prepare,
+    }
+    if kind not in builders:
+        allowed = ", ".join(k.value for k in ReportKind)
+        raise FieldErrors(
+            {"kind": [("choice", f"신고 종류(kind)는 {allowed} 중 하나여야 합니다.")]}
+        )
+    try:
+        with transaction.atomic():
+            report = builders[kind](
+                actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
+            )
+            report.idempotency_key = idempotency_key or None
+            report.request_fingerprint = fingerprint
+            report.save(update_fields=["idempotency_key", "request_fingerprint"])
+            _fan_out(report)
+            audit_record(
+                actor=actor,
+                action=f"report.file.{kind}",
+                obj=report,
+                workplace=workplace,
+                ip=ip,
+                data={"agencies": [s.agency for s in report.submissions.all()]},
+            )
+    except IntegrityError:
+        # Two requests with the same key raced; the loser answers with the winner's report.
+        if idempotency_key:
+            existing = _replayed(actor, idempotency_key, fingerprint)
+            if existing is not None:
+                return existing, False
+        raise
+    return report, True
+
+
+def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | None:
+    report = Report.objects.filter(filed_by=actor, idempotency_key=key).first()
+    if report is not None and report.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(report)
+    return report
+
+
+def _new_report(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    kind: str,
+    event_date: date,
+    data: dict[str, Any],
+    employee: Employee | None = None,
+    coverage: dict[str, Any] | None = None,
+    supersedes: Report | None = None,
+) -> Report:
+    return Report.objects.create(
+        workplace=workplace,
+        employee=employee,
+        kind=kind,
+        event_date=event_date,
+        data=data,
+        coverage=coverage or {},
+        filed_by=actor,
+        revision=(supersedes.revision + 1) if supersedes else 1,
+        supersedes=supersedes,
+    )
+
+
+def _hire_prepare(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    kind: str,
+    data: dict,
+    supersedes: Report | None,
+) -> Report:
+    hire = validation.hire_clean(data)
+    coverage = coverage_decide(data=hire.coverage_input()).as_dict()
+    active = Employee.objects.filter(
+        workplace=workplace, rrn_index=rrn_index(hire.number.digits), loss_date__isnull=True
+    )
+    if supersedes is not None and supersedes.employee_id:
+        active = active.exclude(pk=supersedes.employee_id)
+    if active.exists():
+        raise FieldErrors(
+            {
+                "employee.rrn": [
+                    (
+                        "already_employed",
+                        "이 사업장에 이미 자격취득 신고된 재직자입니다. 정정이 필요하면 기존 신고를 정정해 주세요.",
+                    )
+                ]
+            }
+        )
+    employee = Employee(
+        workplace=workplace,
+        name=hire.name,
+        nationality=hire.nationality,
+        visa=hire.visa,
+        hire_date=hire.hire_date,
+        monthly_wage=hire.monthly_wage,
+        employment_type=hire.employment_type,
+        weekly_hours=hire.weekly_hours,
+        monthly_days=hire.monthly_days,
+        job_code=hire.job_code,
+        is_representative=hire.is_representative,
+        contract_end=hire.contract_end,
+        coverage=coverage,
+    )
+    employee_set_rrn(employee=employee, rrn=hire.number.digits)
+    employee.save()
+    return _new_report(
+        actor=actor,
+        workplace=workplace,
+        kind=kind,
+        event_date=hire.hire_date,
+        data=hire.report_data(),
+        employee=employee,
+        coverage=coverage,
+        supersedes=supersedes,
+    )
+
+
+def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
+    employee = Employee.objects.filter(pk=employee_id, workplace=workplace).first()
+    if employee is None:
+        raise FieldErrors({"employee_id": [("not_found", "이 사업장의 근로자가 아닙니다.")]})
+    return employee
+
+
+def _exit_prepare(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    kind: str,
+    data: dict,
+    supersedes: Report | None,
+) -> Report:
+    cleaned = validation.exit_clean(data)
+    employee = _employee_of(workplace, cleaned.employee_id)
+    errors = FieldErrors()
+    if employee.loss_date is not None and supersedes is None:
+        errors.add("employee_id", "already_lost", "이미 자격상실 신고된 근로자입니다.")
+    if employee.hire_date and cleaned.last_working_day < employee.hire_date:
+        errors.add("last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다.")
+    errors.raise_if_any()
+    Employee.objects.filter(pk=employee.pk).update(
+        last_working_day=cleaned.last_working_day, loss_date=cleaned.loss_date
+    )
+    return _new_report(
+        actor=actor,
+        workplace=workplace,
+        kind=kind,
+        event_date=cleaned.loss_date,
+        data=cleaned.report_data(),
+        employee=employee,
+        coverage=employee.coverage,
+        supersedes=supersedes,
+    )
+
+
+def _pay_change_prepare(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    kind: str,
+    data: dict,
+    supersedes: Report | None,
+) -> Report:
+    cleaned = validation.pay_change_clean(data)
+    employee = _employee_of(workplace, cleaned["employee_id"])
+    if employee.loss_date is not None:
+        raise FieldErrors({"employee_id": [("already_lost", "자격상실된 근로자입니다.")]})
+    Employee.objects.filter(pk=employee.pk).update(monthly_wage=cleaned["monthly_wage"])
+    return _new_report(
+        actor=actor,
+        workplace=workplace,
+        kind=kind,
+        event_date=date.fromisoformat(cleaned["effective_date"]),
+        data=cleaned,
+        employee=employee,
+        coverage=employee.coverage,
+        supersedes=supersedes,
+    )
+
+
+def _workplace_prepare(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    kind: str,
+    data: dict,
+    supersedes: Report | None,
+) -> Report:
+    cleaned = validation.workplace_report_clean(kind, data)
+    effective = date.fromisoformat(cleaned["effective_date"])
+    if kind == ReportKind.WORKPLACE_CHANGE:
+        Workplace.objects.filter(pk=workplace.pk).update(**cleaned["changes"])
+    elif kind == ReportKind.WORKPLACE_CLOSURE:
+        Workplace.objects.filter(pk=workplace.pk).update(closed_on=effective)
+    elif kind == ReportKind.WORKPLACE_REGISTRATION:
+        joined = {f"{a}_joined_on": effective for a in AGENCIES}
+        Workplace.objects.filter(pk=workplace.pk).update(**joined)
+    coverage = {
+        a: {"covered": True, "reason": "사업장 신고는 네 기관 모두에 합니다."} for a in AGENCIES
+    }
+    return _new_report(
+        actor=actor,
+        workplace=workplace,
+        kind=kind,
+        event_date=effective,
+        data=cleaned,
+        coverage=coverage,
+        supersedes=supersedes,
+    )
+
+
+def _covered(report: Report) -> list[str]:
+    coverage = report.coverage or {}
+    if not coverage:
+        return list(AGENCIES)
+    return [a for a in AGENCIES if coverage.get(a, {}).get("covered")]
+
+
+def _fan_out(report: Report) -> None:
+    agencies = _covered(report)
+    for agency in agencies:
+        deadline = None
+        if has_deadline(agency=agency, kind=report.kind):
+            deadline = deadline_for(agency=agency, kind=report.kind, event_date=report.event_date)
+        submission = Submission.objects.create(
+            report=report,
+            agency=agency,
+            deadline=deadline.due_date if deadline else None,
+            deadline_rule=deadline.rule[:300] if deadline else "",
+        )
+        ReportEvent.objects.create(
+            report=report,
+            submission=submission,
+            agency=agency,
+            status="queued",
+            message="전송 대기",
+        )
+        outbox_enqueue(task=SEND_TASK, args=[submission.pk])
+    if not agencies:
+        ReportEvent.objects.create(
+            report=report, status="not_required", message="적용 대상 보험이 없어 신고하지 않습니다."
+        )
+    report_status_refresh(report_id=report.pk)
+
+
+def report_cancel(*, actor: AbstractBaseUser, report: Report, ip: str | None = None) -> Report:
+    """Cancel a report: queued sends stop; agencies that have it get their cancellation."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
+            raise ReportStateError("이미 취소되었거나 정정된 신고입니다.")
+        subs = list(report.submissions.select_for_update().filter(action=Submission.Action.FILE))
+        reached = [
+            s
+            for s in subs
+            if s.status
+            in (SubmissionStatus.SENDING, SubmissionStatus.RECEIVED, SubmissionStatus.ACCEPTED)
+            or (s.status == SubmissionStatus.QUEUED and s.uncertain)
+        ]
+        if reached and report.kind != ReportKind.HIRE:
+            raise ReportStateError(
+                "기관에 이미 접수된 신고는 취소할 수 없습니다. 정정 신고를 이용해 주세요."
+            )
+        _cancel_locked(report=report, subs=subs, reached=reached)
+        if report.kind == ReportKind.HIRE and report.employee_id:
+            # The acquisition never happened: the person no longer counts as employed here.
+            Employee.objects.filter(pk=report.employee_id).update(loss_date=report.event_date)
+        audit_record(
+            actor=actor, action="report.cancel", obj=report, workplace=report.workplace, ip=ip
+        )
+    report_status_refresh(report_id=report.pk)
+    report.refresh_from_db()
+    return report
+
+
+def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Submission]) -> None:
+    now = timezone.now()
+    for sub in subs:
+        if sub in reached:
+            cancel = Submission.objects.create(
+                report=report, agency=sub.agency, action=Submission.Action.CANCEL
+            )
+            ReportEvent.objects.create(
+                report=report,
+                submission=cancel,
+                agency=sub.agency,
+                status="queued",
+                message="취득 취소 신고 대기",
+            )
+            outbox_enqueue(task=SEND_TASK, args=[cancel.pk])
+        elif not sub.is_final:
+            Submission.objects.filter(pk=sub.pk).update(
+                status=SubmissionStatus.CANCELLED, decided_at=now
+            )
+            ReportEvent.objects.create(
+                report=report,
+                submission=sub,
+                agency=sub.agency,
+                status="cancelled",
+                message="기관에 보내기 전에 취소했습니다.",
+            )
+    Report.objects.filter(pk=report.pk).update(cancelled_at=now)
+
+
+def report_correct(
+    *,
+    actor: AbstractBaseUser,
+    report: Report,
+    data: dict[str, Any],
+    ip: str | None = None,
+) -> Report:
+    """File a new revision and supersede the old one; the old one's history stays visible."""
+    if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
+        raise ReportStateError("취소되었거나 이미 정정된 신고는 다시 정정할 수 없습니다.")
+    data = {**data, "kind": report.kind}
+    with transaction.atomic():
+        old = Report.objects.select_for_update().get(pk=report.pk)
+        subs = list(old.submissions.select_for_update().filter(action=Submission.Action.FILE))
+        reached = [s for s in subs if s.status not in (SubmissionStatus.QUEUED, *_dead())]
+        if old.kind == ReportKind.HIRE:
+            _cancel_locked(report=old, subs=subs, reached=reached)
+            if old.employee_id:
+                Employee.objects.filter(pk=old.employee_id).update(loss_date=old.event_date)
+        elif old.kind == ReportKind.EXIT and old.employee_id:
+            Employee.objects.filter(pk=old.employee_id).update(
+                loss_date=None, last_working_day=None
+            )
+        new, _ = report_file(actor=actor, workplace=old.workplace, data=data, ip=ip, supersedes=old)
+        Report.objects.filter(pk=old.pk).update(status=ReportStatus.SUPERSEDED)
+        ReportEvent.objects.create(
+            report=old, status="superseded", message=f"정정 신고 #{new.pk}(으)로 대체되었습니다."
+        )
+        audit_record(
+            actor=actor,
+            action="report.correct",
+            obj=old,
+            workplace=old.workplace,
+            ip=ip,
+            data={"new_report": new.pk},
+        )
+    return new
+
+
+def _dead() -> tuple[str, ...]:
+    return (SubmissionStatus.REJECTED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED)
+
+
+def employment_type_label(value: str) -> str:
+    return dict(EmploymentType.choices).get(value, value)

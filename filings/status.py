@@ -1,0 +1,35 @@
+"""A report's status is derived from its submissions; one function keeps the stored copy right."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from filings.models import Report, ReportStatus, Submission, SubmissionStatus
+
+
+def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> str:
+    """statuses: (action, status) for each submission of the report."""
+    if report.status == ReportStatus.SUPERSEDED:
+        return ReportStatus.SUPERSEDED
+    if report.cancelled_at is not None:
+        return ReportStatus.CANCELLED
+    filed = [status for action, status in statuses if action == Submission.Action.FILE]
+    if not filed:
+        return ReportStatus.NOT_REQUIRED
+    if SubmissionStatus.REJECTED in filed:
+        return ReportStatus.REJECTED
+    if SubmissionStatus.FAILED in filed:
+        return ReportStatus.FAILED
+    if all(s in (SubmissionStatus.ACCEPTED, SubmissionStatus.MANUAL) for s in filed):
+        return ReportStatus.COMPLETED
+    return ReportStatus.IN_PROGRESS
+
+
+def report_status_refresh(*, report_id: int) -> str:
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        statuses = list(report.submissions.values_list("action", "status"))
+        status = report_status_derive(report=report, statuses=statuses)
+        if status != report.status:
+            Report.objects.filter(pk=report_id).update(status=status)
+        return status

@@ -1,0 +1,37 @@
+"""Thin Celery tasks: ids in, one service call. Safe to run twice (services claim their work)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from filings import delivery
+from portal.outbox import outbox_sweep as outbox_sweep_service
+from portal.outbox import task_publish
+
+
+@shared_task(name="filings.tasks.submission_send", acks_late=True)
+def submission_send(submission_id: int) -> str:
+    return delivery.submission_send(submission_id=submission_id)
+
+
+@shared_task(name="filings.tasks.submission_poll", acks_late=True)
+def submission_poll(submission_id: int) -> str:
+    return delivery.submission_poll(submission_id=submission_id)
+
+
+@shared_task(name="filings.tasks.outbox_sweep")
+def outbox_sweep() -> int:
+    """Beat: publish outbox rows never published, and re-publish submissions whose task was lost."""
+    count = outbox_sweep_service()
+    for submission_id in delivery.submissions_due():
+        count += task_publish(task=delivery.SEND_TASK, args=[submission_id])
+    return count
+
+
+@shared_task(name="filings.tasks.results_poll")
+def results_poll() -> int:
+    """Beat: ask agencies for results of received submissions."""
+    ids = delivery.submissions_to_poll()
+    for submission_id in ids:
+        task_publish(task=delivery.POLL_TASK, args=[submission_id])
+    return len(ids)

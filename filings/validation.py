@@ -1,0 +1,405 @@
+"""Clean and check report input; every failure names the field and the rule in Korean.
+
+Shared by the API, the portal forms and bulk upload, so all three say exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+
+from agencies.codes import EI_LOSS_REASONS
+from filings.coverage import EMPLOYMENT_TYPES, CoverageInput, visa_normalize
+from portal.errors import FieldErrors
+from portal.identifiers import IdentifierError, PersonNumber, person_number_parse
+
+MAX_WAGE = 10_000_000_000
+MIN_WORKING_AGE = 15  # 근로기준법 제64조: under 15 needs a 취직인허증; we do not file those.
+PAST_LIMIT_DAYS = 3 * 365
+FUTURE_LIMIT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class HireInput:
+    name: str
+    number: PersonNumber
+    nationality: str
+    visa: str
+    hire_date: date
+    monthly_wage: int
+    employment_type: str
+    weekly_hours: Decimal | None
+    monthly_days: int | None
+    job_code: str
+    is_representative: bool
+    contract_end: date | None
+
+    def coverage_input(self) -> CoverageInput:
+        months = None
+        if self.contract_end is not None:
+            months = (self.contract_end.year - self.hire_date.year) * 12 + (
+                self.contract_end.month - self.hire_date.month
+            )
+            months += 1 if self.contract_end.day >= self.hire_date.day else 0
+        return CoverageInput(
+            birth_date=self.number.birth_date,
+            hire_date=self.hire_date,
+            employment_type=self.employment_type,
+            weekly_hours=self.weekly_hours,
+            monthly_days=self.monthly_days,
+            monthly_wage=self.monthly_wage,
+            nationality=self.nationality,
+            visa=self.visa,
+            is_representative=self.is_representative,
+            contract_months=months,
+        )
+
+    def report_data(self) -> dict[str, Any]:
+        """What the Report row keeps: no resident number."""
+        return {
+            "hire_date": self.hire_date.isoformat(),
+            "monthly_wage": self.monthly_wage,
+            "employment_type": self.employment_type,
+            "weekly_hours": str(self.weekly_hours) if self.weekly_hours is not None else None,
+            "monthly_days": self.monthly_days,
+            "job_code": self.job_code,
+            "is_representative": self.is_representative,
+            "contract_end": self.contract_end.isoformat() if self.contract_end else None,
+            "nationality": self.nationality,
+            "visa": self.visa,
+        }
+
+
+def _text(errors: FieldErrors, data: dict, field: str, *, label: str, max_len: int) -> str:
+    value = data.get(field.split(".")[-1])
+    if value is None or str(value).strip() == "":
+        errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
+        return ""
+    value = str(value).strip()
+    if len(value) > max_len:
+        errors.add(field, "max_length", f"{label}은(는) {max_len}자 이하여야 합니다.")
+    if "\x00" in value:
+        errors.add(field, "invalid_character", f"{label}에 쓸 수 없는 문자가 있습니다.")
+    return value
+
+
+def parse_date(
+    errors: FieldErrors, value: Any, field: str, *, label: str, required: bool = True
+) -> date | None:
+    if value in (None, ""):
+        if required:
+            errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.add(field, "date_format", f"{label}은(는) YYYY-MM-DD 형식의 날짜여야 합니다.")
+        return None
+
+
+def _date_window(errors: FieldErrors, value: date | None, field: str, *, label: str) -> None:
+    if value is None:
+        return
+    today = timezone.localdate()
+    if value < today - timedelta(days=PAST_LIMIT_DAYS):
+        errors.add(
+            field, "too_old", f"{label}이(가) 3년보다 오래되었습니다. 공단에 직접 문의해 주세요."
+        )
+    if value > today + timedelta(days=FUTURE_LIMIT_DAYS):
+        errors.add(field, "too_far_ahead", f"{label}은(는) 오늘부터 90일 이내여야 합니다.")
+
+
+def parse_int(
+    errors: FieldErrors,
+    value: Any,
+    field: str,
+    *,
+    label: str,
+    minimum: int,
+    maximum: int,
+    required: bool = True,
+) -> int | None:
+    if value in (None, ""):
+        if required:
+            errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
+        return None
+    if isinstance(value, bool):
+        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
+        return None
+    try:
+        number = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
+        return None
+    if number != number.to_integral_value():
+        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
+        return None
+    result = int(number)
+    if not minimum <= result <= maximum:
+        errors.add(field, "range", f"{label}은(는) {minimum:,} 이상 {maximum:,} 이하여야 합니다.")
+        return None
+    return result
+
+
+def parse_bool(errors: FieldErrors, value: Any, field: str, *, label: str) -> bool:
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "y", "예", "o"):
+        return True
+    if text in ("false", "0", "no", "n", "아니오", "x"):
+        return False
+    errors.add(field, "boolean", f"{label}은(는) 예/아니오(true/false)로 입력해 주세요.")
+    return False
+
+
+def hire_clean(data: dict[str, Any]) -> HireInput:
+    errors = FieldErrors()
+    employee = data.get("employee")
+    if not isinstance(employee, dict):
+        errors.add("employee", "required", "근로자 정보(employee)를 입력해 주세요.")
+        employee = {}
+    name = _text(errors, employee, "employee.name", label="성명", max_len=100)
+    number = None
+    raw_rrn = employee.get("rrn")
+    if not raw_rrn:
+        errors.add("employee.rrn", "required", "주민(외국인)등록번호를 입력해 주세요.")
+    else:
+        try:
+            number = person_number_parse(str(raw_rrn))
+        except IdentifierError as exc:
+            errors.add("employee.rrn", exc.rule, exc.message)
+    nationality = str(employee.get("nationality") or "KR").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", nationality):
+        errors.add(
+            "employee.nationality", "iso_alpha2", "국적은 ISO 영문 두 글자(예: KR, VN)여야 합니다."
+        )
+    visa = visa_normalize(str(employee.get("visa") or ""))
+    if number is not None:
+        if number.is_foreigner and nationality == "KR":
+            errors.add(
+                "employee.nationality",
+                "foreigner_nationality",
+                "외국인등록번호인데 국적이 대한민국(KR)입니다.",
+            )
+        if not number.is_foreigner and nationality != "KR":
+            errors.add(
+                "employee.nationality",
+                "national_number",
+                "주민등록번호(내국인)인데 국적이 KR이 아닙니다.",
+            )
+    if nationality != "KR" and not visa:
+        errors.add(
+            "employee.visa", "required_for_foreigner", "외국인은 체류자격(예: E-9)을 입력해 주세요."
+        )
+    if nationality == "KR" and visa:
+        errors.add("employee.visa", "not_for_nationals", "내국인은 체류자격을 비워 두세요.")
+
+    hire_date = parse_date(errors, data.get("hire_date"), "hire_date", label="입사일(자격취득일)")
+    _date_window(errors, hire_date, "hire_date", label="입사일")
+    wage = parse_int(
+        errors,
+        data.get("monthly_wage"),
+        "monthly_wage",
+        label="월 보수액",
+        minimum=0,
+        maximum=MAX_WAGE,
+    )
+    employment_type = str(data.get("employment_type") or "")
+    if employment_type not in EMPLOYMENT_TYPES:
+        errors.add(
+            "employment_type",
+            "choice",
+            "고용형태는 regular(상용), contract(기간제), part_time(단시간), daily(일용) 중 하나여야 합니다.",
+        )
+    weekly_hours: Decimal | None = None
+    raw_hours = data.get("weekly_hours")
+    if raw_hours in (None, ""):
+        if employment_type != "daily":
+            errors.add("weekly_hours", "required", "주 소정근로시간을 입력해 주세요.")
+    else:
+        try:
+            weekly_hours = Decimal(str(raw_hours))
+            if (
+                not Decimal(0) < weekly_hours <= Decimal(68)
+                or weekly_hours.as_tuple().exponent < -1
+            ):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.add(
+                "weekly_hours",
+                "range",
+                "주 소정근로시간은 0보다 크고 68 이하(소수 첫째 자리까지)여야 합니다.",
+            )
+            weekly_hours = None
+    monthly_days = parse_int(
+        errors,
+        data.get("monthly_days"),
+        "monthly_days",
+        label="월 근로일수",
+        minimum=0,
+        maximum=31,
+        required=employment_type == "daily",
+    )
+    job_code = str(data.get("job_code") or "").strip()
+    if not re.fullmatch(r"\d{3}", job_code):
+        errors.add("job_code", "format", "직종부호는 고용직업분류 숫자 3자리여야 합니다(예: 024).")
+    is_rep = parse_bool(
+        errors, data.get("is_representative"), "is_representative", label="대표자 여부"
+    )
+    contract_end = parse_date(
+        errors, data.get("contract_end"), "contract_end", label="계약 종료일", required=False
+    )
+    if contract_end and hire_date and contract_end < hire_date:
+        errors.add("contract_end", "after_hire", "계약 종료일은 입사일 이후여야 합니다.")
+    if number is not None and hire_date is not None:
+        age = (
+            hire_date.year
+            - number.birth_date.year
+            - ((hire_date.month, hire_date.day) < (number.birth_date.month, number.birth_date.day))
+        )
+        if age < MIN_WORKING_AGE:
+            errors.add(
+                "hire_date",
+                "minimum_age",
+                "입사일 기준 만 15세 미만입니다(근로기준법 제64조, 취직인허증 필요).",
+            )
+    errors.raise_if_any()
+    assert number is not None and hire_date is not None and wage is not None
+    return HireInput(
+        name=name,
+        number=number,
+        nationality=nationality,
+        visa=visa,
+        hire_date=hire_date,
+        monthly_wage=wage,
+        employment_type=employment_type,
+        weekly_hours=weekly_hours,
+        monthly_days=monthly_days,
+        job_code=job_code,
+        is_representative=is_rep,
+        contract_end=contract_end,
+    )
+
+
+@dataclass(frozen=True)
+class ExitInput:
+    employee_id: int
+    last_working_day: date
+    loss_date: date
+    reason_code: str
+    reason_detail: str
+
+    def report_data(self) -> dict[str, Any]:
+        return {
+            "last_working_day": self.last_working_day.isoformat(),
+            "loss_date": self.loss_date.isoformat(),
+            "reason_code": self.reason_code,
+            "reason_detail": self.reason_detail,
+        }
+
+
+def exit_clean(data: dict[str, Any]) -> ExitInput:
+    errors = FieldErrors()
+    employee_id = parse_int(
+        errors, data.get("employee_id"), "employee_id", label="근로자", minimum=1, maximum=2**62
+    )
+    last_day = parse_date(
+        errors, data.get("last_working_day"), "last_working_day", label="마지막 근무일"
+    )
+    _date_window(errors, last_day, "last_working_day", label="마지막 근무일")
+    reason = str(data.get("reason_code") or "").strip()
+    if reason not in EI_LOSS_REASONS:
+        allowed = ", ".join(EI_LOSS_REASONS)
+        errors.add("reason_code", "choice", f"상실사유 코드는 {allowed} 중 하나여야 합니다.")
+    detail = str(data.get("reason_detail") or "").strip()
+    if len(detail) > 200:
+        errors.add("reason_detail", "max_length", "구체적 사유는 200자 이하여야 합니다.")
+    errors.raise_if_any()
+    assert employee_id is not None and last_day is not None
+    return ExitInput(
+        employee_id=employee_id,
+        last_working_day=last_day,
+        loss_date=last_day + timedelta(days=1),
+        reason_code=reason,
+        reason_detail=detail,
+    )
+
+
+def pay_change_clean(data: dict[str, Any]) -> dict[str, Any]:
+    errors = FieldErrors()
+    employee_id = parse_int(
+        errors, data.get("employee_id"), "employee_id", label="근로자", minimum=1, maximum=2**62
+    )
+    effective = parse_date(errors, data.get("effective_date"), "effective_date", label="변경일")
+    _date_window(errors, effective, "effective_date", label="변경일")
+    wage = parse_int(
+        errors,
+        data.get("monthly_wage"),
+        "monthly_wage",
+        label="월 보수액",
+        minimum=0,
+        maximum=MAX_WAGE,
+    )
+    errors.raise_if_any()
+    assert effective is not None
+    return {
+        "employee_id": employee_id,
+        "effective_date": effective.isoformat(),
+        "monthly_wage": wage,
+    }
+
+
+WORKPLACE_CHANGE_FIELDS = {
+    "name": ("사업장 명칭", 200),
+    "address": ("소재지", 300),
+    "postcode": ("우편번호", 5),
+    "phone": ("전화번호", 20),
+    "representative_name": ("대표자", 100),
+}
+
+
+def workplace_report_clean(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    errors = FieldErrors()
+    effective = parse_date(
+        errors, data.get("effective_date"), "effective_date", label="사유 발생일"
+    )
+    _date_window(errors, effective, "effective_date", label="사유 발생일")
+    cleaned: dict[str, Any] = {}
+    if kind == "workplace_change":
+        changes = data.get("changes")
+        if not isinstance(changes, dict) or not changes:
+            errors.add("changes", "required", "변경할 항목(changes)을 하나 이상 입력해 주세요.")
+            changes = {}
+        for key, value in changes.items():
+            if key not in WORKPLACE_CHANGE_FIELDS:
+                allowed = ", ".join(WORKPLACE_CHANGE_FIELDS)
+                errors.add(
+                    f"changes.{key}", "unknown_field", f"변경할 수 있는 항목은 {allowed}입니다."
+                )
+                continue
+            label, max_len = WORKPLACE_CHANGE_FIELDS[key]
+            cleaned_value = _text(
+                errors, {key: value}, f"changes.{key}", label=label, max_len=max_len
+            )
+            cleaned.setdefault("changes", {})[key] = cleaned_value
+    if kind == "workplace_closure":
+        reason = str(data.get("reason") or "").strip()
+        if not reason:
+            errors.add(
+                "reason", "required", "탈퇴(소멸) 사유를 입력해 주세요(예: 폐업, 근로자 없음)."
+            )
+        cleaned["reason"] = reason[:200]
+    errors.raise_if_any()
+    assert effective is not None
+    cleaned["effective_date"] = effective.isoformat()
+    return cleaned
