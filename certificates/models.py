@@ -57,6 +57,12 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(_("발급일시"), default=timezone.now, db_index=True)
+    # Rosters render in a worker after the row exists: null until the signed PDF is stored.
+    rendered_at = models.DateTimeField(_("PDF 생성일시"), null=True, blank=True)
+    # Lease of the worker rendering it; a stale lease (dead worker) may be taken over.
+    render_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept for the 접속기록 a worker writes when it prints full numbers on the requester's behalf.
+    requested_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("폐기일시"), null=True, blank=True)
     revoked_reason = models.CharField(_("폐기 사유"), max_length=200, blank=True)
 
@@ -89,3 +95,7 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.rendered_at is not None

@@ -340,7 +340,8 @@ def _employment(f: _Facts) -> EmploymentDecision:
         return _ei(
             True,
             "만 65세 이후 새로 고용된 사람은 실업급여·육아휴직 적용이 제외되고 사업주의 "
-            "고용안정·직업능력개발 보험료만 부과됩니다(고용보험법 제10조②).",
+            "고용안정·직업능력개발 보험료만 부과됩니다(고용보험법 제10조②"
+            + (", 기준 확인 필요)." if eps else ")."),
             "ei.age.hired_65_plus",
             benefit=False,
             verified=not eps,

@@ -7,4 +7,7 @@ from portal import api as portal_api
 urlpatterns = [
     path("workplaces/", portal_api.WorkplaceListView.as_view(), name="api-workplaces"),
     path("", include("filings.api_urls")),
+    path("", include("premiums.api_urls")),
+    path("", include("certificates.api_urls")),
+    path("", include("notifications.api_urls")),
 ]

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 RANDOM_SERIAL_FROM = date(2020, 10, 5)
 _RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
@@ -86,12 +88,10 @@ def person_number_parse(value: str, *, issued_on: date | None = None) -> PersonN
         raise IdentifierError(
             "주민등록번호 앞 6자리가 올바른 생년월일(YYMMDD)이 아닙니다.", rule="rrn.birth_date"
         ) from None
-    if birth > date.today():
+    if birth > timezone.localdate():
         raise IdentifierError(
             "주민등록번호의 생년월일이 미래 날짜입니다.", rule="rrn.birth_date_future"
         )
-    if century == 1800 and not foreigner and birth.year < 1800:
-        raise IdentifierError("주민등록번호의 성별 자리가 올바르지 않습니다.", rule="rrn.gender")
     issued_late = (issued_on or birth) >= RANDOM_SERIAL_FROM
     if not issued_late and rrn_check_digit(d[:12]) != int(d[12]):
         kind = "외국인등록번호" if foreigner else "주민등록번호"

@@ -279,3 +279,29 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+class BackupCode(models.Model):
+    """One single-use second-factor backup code, stored as a salted slow hash.
+
+    A code is "<selector>-<secret>": the selector finds the row without trying every hash, the
+    secret is checked against `secret_hash` (ASVS 6.5.2: low-entropy lookup secrets hashed).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backup_codes"
+    )
+    selector = models.CharField(max_length=8)
+    secret_hash = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("백업 코드")
+        verbose_name_plural = _("백업 코드")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "selector"], name="backup_code_selector")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.selector}… ({'used' if self.used_at else 'unused'})"

@@ -85,6 +85,13 @@ TEMPLATES = [
 # Embedded default: SQLite, so `make run` needs nothing but Python.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded mode writes from request threads and the ticker thread at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -221,8 +228,14 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VISIBILITY
 CELERY_VISIBILITY_TIMEOUT = 300
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "filings.tasks.outbox_sweep", "schedule": 10.0},
-    "results-poll": {"task": "filings.tasks.results_poll", "schedule": 5.0},
+    "outbox-sweep": {
+        "task": "filings.tasks.outbox_sweep",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=10.0),
+    },
+    "results-poll": {
+        "task": "filings.tasks.results_poll",
+        "schedule": env.float("RESULTS_POLL_SECONDS", default=5.0),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -234,6 +247,15 @@ AGENCY_URLS = {
 }
 AGENCY_CONNECT_TIMEOUT = env.float("AGENCY_CONNECT_TIMEOUT", default=3.0)
 AGENCY_READ_TIMEOUT = env.float("AGENCY_READ_TIMEOUT", default=10.0)
+# Delivery policy. The lease must outlast one send (connect + read timeout) so that only a dead
+# owner's claim is ever taken over; retries back off exponentially with jitter up to the cap.
+SUBMISSION_LEASE_SECONDS = env.float("SUBMISSION_LEASE_SECONDS", default=60.0)
+SUBMISSION_MAX_ATTEMPTS = env.int("SUBMISSION_MAX_ATTEMPTS", default=12)
+SUBMISSION_RETRY_BASE_SECONDS = env.float("SUBMISSION_RETRY_BASE_SECONDS", default=2.0)
+SUBMISSION_RETRY_CAP_SECONDS = env.float("SUBMISSION_RETRY_CAP_SECONDS", default=3600.0)
+SUBMISSION_COUNTDOWN_MAX_SECONDS = env.float("SUBMISSION_COUNTDOWN_MAX_SECONDS", default=120.0)
+SUBMISSION_LOST_AFTER_SECONDS = env.float("SUBMISSION_LOST_AFTER_SECONDS", default=30.0)
+RESULT_POLL_INTERVAL_SECONDS = env.float("RESULT_POLL_INTERVAL_SECONDS", default=5.0)
 # Embedded mode starts the sandbox inside the web process.
 EMBEDDED_SANDBOX = env.bool("EMBEDDED_SANDBOX", default=False)
 

@@ -8,5 +8,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("portal.api_urls")),
+    # Portal pages owned by each app (mounted at the root; each app prefixes its own paths).
+    path("", include("premiums.urls")),
+    path("", include("certificates.urls")),
+    path("", include("notifications.urls")),
     path("", include("portal.portal_urls")),
 ]

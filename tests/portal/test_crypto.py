@@ -71,10 +71,9 @@ def test_rotate_keys_re_encrypts_every_number_under_the_new_key(
     old_spec = settings.FIELD_ENCRYPTION_KEYS
     new_spec = f"k-new:{crypto.new_key_b64()}"
 
-    with override_settings(FIELD_ENCRYPTION_KEYS=new_spec):
-        # Before rotation the rows cannot be read without the old key.
-        with pytest.raises(ImproperlyConfigured):
-            employee_rrn_decrypt(employee=Employee.objects.first())
+    # Before rotation the rows cannot be read without the old key.
+    with override_settings(FIELD_ENCRYPTION_KEYS=new_spec), pytest.raises(ImproperlyConfigured):
+        employee_rrn_decrypt(employee=Employee.objects.first())
 
     with override_settings(FIELD_ENCRYPTION_KEYS=f"{new_spec},{old_spec}"):
         call_command("rotate_keys")
@@ -88,4 +87,3 @@ def test_rotate_keys_re_encrypts_every_number_under_the_new_key(
         assert [employee_rrn_decrypt(employee=e) for e in rows] == numbers
         # The blind index does not depend on the encryption key, so lookups keep working.
         assert employee_find_by_rrn(workplace=workplace, rrn=numbers[1]) == rows[1]
-

@@ -47,7 +47,12 @@ def test_number_issued_before_october_2020_with_wrong_check_digit_is_refused(
     assert "검증 숫자" in err.value.message and "2020년 10월 5일" in err.value.message
 
 
-@given(birth=new_births, sex=sexes, foreigner=st.booleans(), tail=st.from_regex(r"\d{6}", fullmatch=True))
+@given(
+    birth=new_births,
+    sex=sexes,
+    foreigner=st.booleans(),
+    tail=st.from_regex(r"\d{6}", fullmatch=True),
+)
 def test_number_of_someone_born_from_october_2020_is_accepted_without_checksum(
     birth: date, sex: str, foreigner: bool, tail: str
 ) -> None:

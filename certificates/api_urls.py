@@ -1,0 +1,12 @@
+from django.urls import path
+
+from certificates import api
+
+urlpatterns = [
+    path("certificates/", api.CertificateListView.as_view(), name="api-certificates"),
+    path(
+        "certificates/<int:certificate_id>/pdf",
+        api.CertificatePdfView.as_view(),
+        name="api-certificate-pdf",
+    ),
+]

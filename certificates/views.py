@@ -1,0 +1,162 @@
+"""Portal pages (login) to request, list, download and revoke; public verification pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
+from certificates.models import CertificateKind
+from certificates.render import TITLES
+from certificates.selectors import (
+    certificate_by_code,
+    certificate_get_for,
+    certificate_status,
+    certificates_for,
+)
+from certificates.services import (
+    TEMPLATES,
+    certificate_issue,
+    certificate_pdf_fetch,
+    certificate_revoke,
+    certificate_verify_pdf,
+    session_reverified,
+)
+from certificates.signing import public_key_pem, verification_code_normalize
+from portal.access import Action
+from portal.errors import FieldErrors
+from portal.services import PermissionDeniedError
+
+VERDICTS = {
+    "valid": gettext_lazy("발급된 원본과 정확히 같은 파일입니다."),
+    "revoked": gettext_lazy("폐기된 증명서입니다. 효력이 없습니다."),
+    "unknown": gettext_lazy("해당 진위확인 번호로 발급된 증명서가 없습니다."),
+    "mismatch": gettext_lazy("발급된 원본과 다른 파일입니다. 내용이 바뀌었거나 다른 문서입니다."),
+}
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@login_required
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    certificates = certificates_for(request.user)[:200]
+    return render(
+        request,
+        "certificates/page_list.html",
+        {"certificates": certificates, "revoke_form": RevokeForm()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_request(request: HttpRequest) -> HttpResponse:
+    form = CertificateRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            certificate = certificate_issue(
+                actor=request.user,
+                kind=data["kind"],
+                employee=data.get("employee"),
+                workplace=data["workplace"],
+                purpose=data["purpose"],
+                full_rrn=data["full_rrn"],
+                reverified=data["full_rrn"] and session_reverified(session=request.session),
+                ip=_ip(request),
+            )
+        except FieldErrors as exc:
+            for field, errors in exc.messages().items():
+                name = {"employee_id": "employee", "workplace_id": "workplace"}.get(field, field)
+                for message in errors:
+                    form.add_error(name if name in form.fields else None, message)
+        except PermissionDeniedError:
+            raise Http404 from None
+        else:
+            if certificate.is_rendered:
+                messages.success(request, _("증명서를 발급했습니다. 내려받을 수 있습니다."))
+            else:
+                messages.info(request, _("증명서를 발급했습니다. PDF를 만드는 중입니다."))
+            return redirect("certificates:list")
+    return render(request, "certificates/page_request.html", {"form": form})
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = certificate_get_for(request.user, pk, action=Action.VIEW)
+    if not certificate.is_rendered:
+        messages.info(request, _("PDF를 만드는 중입니다. 잠시 후 다시 시도해 주세요."))
+        return redirect("certificates:list")
+    try:
+        pdf = certificate_pdf_fetch(user=request.user, certificate=certificate, ip=_ip(request))
+    except PermissionDeniedError:
+        raise Http404 from None
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def certificate_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = certificate_get_for(request.user, pk, action=Action.VIEW)
+    if not request.user.is_staff:
+        raise Http404
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("폐기 사유를 입력해 주세요."))
+        return redirect("certificates:list")
+    certificate_revoke(
+        actor=request.user,
+        certificate=certificate,
+        reason=form.cleaned_data["reason"],
+        ip=_ip(request),
+    )
+    messages.success(
+        request, _("증명서 %(serial)s을(를) 폐기했습니다.") % {"serial": certificate.serial}
+    )
+    return redirect("certificates:list")
+
+
+@require_GET
+def verify_key(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(public_key_pem(), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    code = verification_code_normalize(request.GET.get("code", ""))
+    if code:
+        return redirect("certificates:verify", code=code)
+    return render(
+        request, "certificates/page_verify_lookup.html", {"typed": request.GET.get("code")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: anyone holding the code (printed on the paper, in the QR) may check it."""
+    certificate = certificate_by_code(code)
+    status = certificate_status(certificate)
+    form = VerifyUploadForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        verdict, _found = certificate_verify_pdf(code=code, pdf_bytes=form.cleaned_data["pdf"])
+    context = {
+        "code": code,
+        "certificate": certificate,
+        "status": status,
+        "form": form,
+        "verdict": verdict,
+        "verdict_message": VERDICTS.get(verdict or ""),
+        "facts": certificate.facts if certificate and status != "unknown" else None,
+        "title": TITLES[TEMPLATES[CertificateKind(certificate.kind)]] if certificate else "",
+    }
+    return render(request, "certificates/page_verify.html", context, status=200)

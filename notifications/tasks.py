@@ -1,0 +1,29 @@
+"""Thin Celery tasks: ids in, one service call. Safe to run twice (services claim their work)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(name="notifications.tasks.deadlines_scan")
+def deadlines_scan() -> int:
+    """Beat: deadline, rejection and delegation alerts due now (each sent once)."""
+    return services.deadlines_scan()
+
+
+@shared_task(name="notifications.tasks.digest_send")
+def digest_send() -> int:
+    """Beat, once a day: one summary mail per payroll agent."""
+    return services.digest_send()
+
+
+@shared_task(name="notifications.tasks.alert_email_send", acks_late=True)
+def alert_email_send(delivery_id: int) -> bool:
+    return services.alert_email_send(delivery_id=delivery_id)
+
+
+@shared_task(name="notifications.tasks.digest_email_send", acks_late=True)
+def digest_email_send(digest_id: int) -> bool:
+    return services.digest_email_send(digest_id=digest_id)

@@ -1,0 +1,33 @@
+"""Navigation data for every portal page, computed only when a template actually uses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from portal.access import Action, can
+from portal.selectors import CURRENT_KEY, workplace_choices
+
+
+def portal_nav(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def nav() -> dict[str, Any]:
+        choices = workplace_choices(user)
+        current = request.session.get(CURRENT_KEY)
+        ids = {wid for wid, _ in choices}
+        if current not in ids:
+            current = choices[0][0] if choices else None
+        return {
+            "workplaces": choices,
+            "current_id": current,
+            "many": len(choices) > 1,
+            "is_owner": bool(current and can(user, current, Action.MANAGE)),
+            "can_file": bool(current and can(user, current, Action.FILE)),
+        }
+
+    return {"portal_nav": SimpleLazyObject(nav)}

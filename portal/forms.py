@@ -1,0 +1,287 @@
+"""Portal forms. They collect and label input; the rules (and their Korean messages) live in
+filings.validation, so the portal, the API and bulk upload say the same thing."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.codes import EI_LOSS_REASON_CHOICES
+from filings.models import ReportKind, ReportStatus
+from portal.errors import FieldErrors
+from portal.models import EmploymentType
+
+AGENCY_LABELS = {
+    "pension": _("국민연금"),
+    "health": _("건강보험"),
+    "employment": _("고용보험"),
+    "industrial_accident": _("산재보험"),
+}
+
+
+def _date() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _number(**attrs: Any) -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "numeric", **attrs})
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(
+        label=_("인증 코드"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+        help_text=_("인증 앱의 6자리 숫자 또는 백업 코드(예: abcd-efgh-jkmn)"),
+        error_messages={"required": _("인증 코드를 입력해 주세요.")},
+    )
+
+
+class ServiceErrorsForm(forms.Form):
+    """A form whose errors come from a service's FieldErrors, shown next to the field."""
+
+    field_map: ClassVar[dict[str, str]] = {}
+
+    def add_service_errors(self, exc: FieldErrors) -> None:
+        for key, items in exc.fields.items():
+            name = self.field_map.get(key, key.split(".")[-1])
+            target = name if name in self.fields else None
+            for _rule, message in items:
+                self.add_error(target, message)
+
+
+class SensitiveForm(ServiceErrorsForm):
+    """Submitting a report is sensitive: a fresh code is asked when the last is > 10 min old."""
+
+    otp_token = forms.CharField(
+        label=_("인증 코드 (다시 확인)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+        help_text=_("보안을 위해 인증 앱의 6자리 코드를 다시 입력해 주세요."),
+    )
+
+
+class HireForm(SensitiveForm):
+    field_map: ClassVar[dict[str, str]] = {
+        "employee": "name",
+        "employee.name": "name",
+        "employee.rrn": "rrn",
+        "employee.nationality": "nationality",
+        "employee.visa": "visa",
+    }
+
+    name = forms.CharField(label=_("성명"), required=False, max_length=100)
+    rrn = forms.CharField(
+        label=_("주민(외국인)등록번호"),
+        required=False,
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "900101-1234567"}),
+    )
+    nationality = forms.CharField(
+        label=_("국적 (영문 두 글자)"), required=False, initial="KR", max_length=2
+    )
+    visa = forms.CharField(
+        label=_("체류자격 (외국인만)"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "E-9"}),
+    )
+    hire_date = forms.CharField(label=_("입사일(자격취득일)"), required=False, widget=_date())
+    employment_type = forms.ChoiceField(
+        label=_("고용형태"), choices=EmploymentType.choices, initial="regular", required=False
+    )
+    weekly_hours = forms.CharField(
+        label=_("주 소정근로시간"), required=False, widget=_number(inputmode="decimal")
+    )
+    monthly_days = forms.CharField(label=_("월 근로일수 (일용직)"), required=False, widget=_number())
+    monthly_wage = forms.CharField(label=_("월 보수액 (원)"), required=False, widget=_number())
+    job_code = forms.CharField(
+        label=_("직종부호 (3자리)"),
+        required=False,
+        max_length=3,
+        widget=_number(placeholder="024"),
+    )
+    contract_end = forms.CharField(label=_("계약 종료일 (있으면)"), required=False, widget=_date())
+    is_representative = forms.BooleanField(label=_("대표자입니다"), required=False)
+
+    def to_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "kind": ReportKind.HIRE.value,
+            "employee": {
+                "name": d.get("name", ""),
+                "rrn": d.get("rrn", ""),
+                "nationality": d.get("nationality") or "KR",
+                "visa": d.get("visa", ""),
+            },
+            "hire_date": d.get("hire_date", ""),
+            "employment_type": d.get("employment_type", ""),
+            "weekly_hours": d.get("weekly_hours", ""),
+            "monthly_days": d.get("monthly_days", ""),
+            "monthly_wage": d.get("monthly_wage", ""),
+            "job_code": d.get("job_code", ""),
+            "contract_end": d.get("contract_end") or None,
+            "is_representative": bool(d.get("is_representative")),
+        }
+
+
+class EmployeeChoiceMixin:
+    def set_employees(self, employees: list[Any]) -> None:
+        field = self.fields["employee_id"]  # type: ignore[attr-defined]
+        field.choices = [("", _("근로자를 선택하세요"))] + [
+            (str(e.pk), f"{e.name} ({e.rrn_masked})") for e in employees
+        ]
+
+
+class ExitForm(EmployeeChoiceMixin, SensitiveForm):
+    employee_id = forms.ChoiceField(label=_("근로자"), required=False)
+    last_working_day = forms.CharField(label=_("마지막 근무일"), required=False, widget=_date())
+    reason_code = forms.ChoiceField(
+        label=_("퇴사 사유"),
+        required=False,
+        choices=[("", _("사유를 선택하세요"))] + EI_LOSS_REASON_CHOICES,
+    )
+    reason_detail = forms.CharField(
+        label=_("구체적 사유 (선택)"), required=False, max_length=200, widget=forms.TextInput()
+    )
+
+    def to_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "kind": ReportKind.EXIT.value,
+            "employee_id": d.get("employee_id"),
+            "last_working_day": d.get("last_working_day"),
+            "reason_code": d.get("reason_code"),
+            "reason_detail": d.get("reason_detail", ""),
+        }
+
+
+class PayChangeForm(EmployeeChoiceMixin, SensitiveForm):
+    employee_id = forms.ChoiceField(label=_("근로자"), required=False)
+    effective_date = forms.CharField(label=_("변경일"), required=False, widget=_date())
+    monthly_wage = forms.CharField(label=_("새 월 보수액 (원)"), required=False, widget=_number())
+
+    def to_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "kind": ReportKind.PAY_CHANGE.value,
+            "employee_id": d.get("employee_id"),
+            "effective_date": d.get("effective_date"),
+            "monthly_wage": d.get("monthly_wage"),
+        }
+
+
+class WorkplaceRegistrationForm(SensitiveForm):
+    effective_date = forms.CharField(
+        label=_("성립일 (첫 근로자 고용일)"), required=False, widget=_date()
+    )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": ReportKind.WORKPLACE_REGISTRATION.value,
+            "effective_date": self.cleaned_data.get("effective_date"),
+        }
+
+
+class WorkplaceChangeForm(SensitiveForm):
+    field_map: ClassVar[dict[str, str]] = {"changes": "name"}
+
+    effective_date = forms.CharField(label=_("변경일"), required=False, widget=_date())
+    name = forms.CharField(label=_("사업장 명칭"), required=False, max_length=200)
+    address = forms.CharField(label=_("소재지"), required=False, max_length=300)
+    postcode = forms.CharField(label=_("우편번호"), required=False, max_length=5)
+    phone = forms.CharField(label=_("전화번호"), required=False, max_length=20)
+    representative_name = forms.CharField(label=_("대표자"), required=False, max_length=100)
+
+    CHANGE_FIELDS = ("name", "address", "postcode", "phone", "representative_name")
+
+    def to_data(self, current: Any) -> dict[str, Any]:
+        d = self.cleaned_data
+        changes = {
+            f: d[f].strip()
+            for f in self.CHANGE_FIELDS
+            if d.get(f, "").strip() and d[f].strip() != getattr(current, f)
+        }
+        return {
+            "kind": ReportKind.WORKPLACE_CHANGE.value,
+            "effective_date": d.get("effective_date"),
+            "changes": changes,
+        }
+
+
+class WorkplaceClosureForm(SensitiveForm):
+    effective_date = forms.CharField(label=_("탈퇴(소멸)일"), required=False, widget=_date())
+    reason = forms.CharField(
+        label=_("사유"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("예: 폐업, 근로자 없음")}),
+    )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": ReportKind.WORKPLACE_CLOSURE.value,
+            "effective_date": self.cleaned_data.get("effective_date"),
+            "reason": self.cleaned_data.get("reason", ""),
+        }
+
+
+class ReportFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("상태"), required=False, choices=[("", _("전체"))] + ReportStatus.choices
+    )
+    agency = forms.ChoiceField(
+        label=_("기관"), required=False, choices=[("", _("전체")), *AGENCY_LABELS.items()]
+    )
+    kind = forms.ChoiceField(
+        label=_("신고 종류"), required=False, choices=[("", _("전체"))] + ReportKind.choices
+    )
+    date_from = forms.DateField(label=_("신고일 부터"), required=False, widget=_date())
+    date_to = forms.DateField(label=_("신고일 까지"), required=False, widget=_date())
+    scope = forms.ChoiceField(
+        label=_("사업장"),
+        required=False,
+        choices=[("", _("현재 사업장")), ("all", _("모든 사업장"))],
+    )
+
+
+class DelegationGrantForm(forms.Form):
+    firm_brn = forms.CharField(
+        label=_("대행기관 사업자등록번호"),
+        max_length=12,
+        widget=_number(placeholder="1018100001"),
+        error_messages={"required": _("대행기관의 사업자등록번호를 입력해 주세요.")},
+    )
+    starts_on = forms.DateField(
+        label=_("시작일"),
+        widget=_date(),
+        error_messages={
+            "required": _("시작일을 입력해 주세요."),
+            "invalid": _("날짜를 YYYY-MM-DD 형식으로 입력해 주세요."),
+        },
+    )
+    ends_on = forms.DateField(
+        label=_("종료일 (없으면 비워 두세요)"),
+        required=False,
+        widget=_date(),
+        error_messages={"invalid": _("날짜를 YYYY-MM-DD 형식으로 입력해 주세요.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("종료일은 시작일 이후여야 합니다."))
+        return data
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(
+        label=_("추가할 사람의 아이디"),
+        max_length=150,
+        error_messages={"required": _("아이디를 입력해 주세요.")},
+    )

@@ -1,0 +1,162 @@
+"""Read paths of the portal pages. Workplaces always come through portal.access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission
+from filings.selectors import reports_for
+from portal.access import Action, workplace_get_for, workplaces_for
+from portal.models import Employee, Workplace
+
+CURRENT_KEY = "workplace_id"
+DUE_SOON_DAYS = 7
+
+
+def workplace_current(request: HttpRequest, *, action: Action = Action.VIEW) -> Workplace | None:
+    """The workplace the user is working on (session), checked again on every request."""
+    wid = request.session.get(CURRENT_KEY)
+    if wid is not None:
+        try:
+            return workplace_get_for(request.user, wid, action=action)
+        except Http404:  # the grant ended: fall back to the first workplace still allowed
+            request.session.pop(CURRENT_KEY, None)
+    workplace = workplaces_for(request.user, action=action).order_by("name", "id").first()
+    if workplace is not None and action == Action.VIEW:
+        request.session[CURRENT_KEY] = workplace.pk
+    return workplace
+
+
+def workplace_choices(user: Any) -> list[tuple[int, str]]:
+    return list(workplaces_for(user).order_by("name", "id").values_list("id", "name"))
+
+
+def _pending_deadline_q(prefix: str = "") -> Q:
+    today = timezone.localdate()
+    return (
+        Q(**{f"{prefix}action": Submission.Action.FILE})
+        & ~Q(**{f"{prefix}status__in": list(FINAL_STATUSES)})
+        & Q(**{f"{prefix}deadline__lte": today + timedelta(days=DUE_SOON_DAYS)})
+    )
+
+
+def reports_needing_action(*, workplaces: QuerySet[Workplace], limit: int = 20) -> list[Report]:
+    """Rejected or failed reports, and open ones whose deadline is within 7 days."""
+    due = Submission.objects.filter(_pending_deadline_q(), report=OuterRef("pk"))
+    return list(
+        Report.objects.filter(workplace__in=workplaces)
+        .filter(Q(status__in=[ReportStatus.REJECTED, ReportStatus.FAILED]) | Q(Exists(due)))
+        .annotate(
+            next_deadline=Min(
+                "submissions__deadline",
+                filter=~Q(submissions__status__in=list(FINAL_STATUSES)),
+            )
+        )
+        .select_related("employee", "workplace")
+        .order_by("next_deadline", "-filed_at")[:limit]
+    )
+
+
+def reports_recent(*, workplaces: QuerySet[Workplace], limit: int = 10) -> list[Report]:
+    return list(
+        Report.objects.filter(workplace__in=workplaces)
+        .select_related("employee", "workplace")
+        .order_by("-filed_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    workplace_id: int
+    name: str
+    rejected: int
+    failed: int
+    in_progress: int
+    due_soon: int
+    next_deadline: date | None
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.rejected or self.failed or self.due_soon)
+
+
+def agent_board(user: Any) -> list[BoardRow]:
+    """One row per workplace the user may see, in three queries whatever the number of clients."""
+    workplaces = workplaces_for(user)
+    names = dict(workplaces.values_list("id", "name"))
+    counts = {
+        row["workplace_id"]: row
+        for row in Report.objects.filter(workplace__in=workplaces)
+        .values("workplace_id")
+        .annotate(
+            rejected=Count("id", filter=Q(status=ReportStatus.REJECTED)),
+            failed=Count("id", filter=Q(status=ReportStatus.FAILED)),
+            in_progress=Count("id", filter=Q(status=ReportStatus.IN_PROGRESS)),
+        )
+        .order_by()
+    }
+    due = {
+        row["report__workplace_id"]: row
+        for row in Submission.objects.filter(
+            _pending_deadline_q(), report__workplace__in=workplaces
+        )
+        .values("report__workplace_id")
+        .annotate(due_soon=Count("report_id", distinct=True), next_deadline=Min("deadline"))
+        .order_by()
+    }
+    rows = [
+        BoardRow(
+            workplace_id=wid,
+            name=name,
+            rejected=counts.get(wid, {}).get("rejected", 0),
+            failed=counts.get(wid, {}).get("failed", 0),
+            in_progress=counts.get(wid, {}).get("in_progress", 0),
+            due_soon=due.get(wid, {}).get("due_soon", 0),
+            next_deadline=due.get(wid, {}).get("next_deadline"),
+        )
+        for wid, name in names.items()
+    ]
+    rows.sort(
+        key=lambda r: (
+            not r.needs_attention,
+            -(r.rejected + r.failed),
+            r.next_deadline or date.max,
+            r.name,
+        )
+    )
+    return rows
+
+
+def reports_filtered(
+    user: Any, *, workplace: Workplace | None, filters: dict[str, Any]
+) -> QuerySet[Report]:
+    if filters.get("scope") == "all" or workplace is None:
+        qs = reports_for(user)
+    else:
+        qs = Report.objects.filter(workplace=workplace)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("agency"):
+        qs = qs.filter(
+            Exists(Submission.objects.filter(report=OuterRef("pk"), agency=filters["agency"]))
+        )
+    if filters.get("date_from"):
+        qs = qs.filter(filed_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(filed_at__date__lte=filters["date_to"])
+    return qs.select_related("employee", "workplace").order_by("-filed_at", "-id")
+
+
+def employees_of(workplace: Workplace, *, active_only: bool = False) -> QuerySet[Employee]:
+    qs = Employee.objects.filter(workplace=workplace)
+    if active_only:
+        qs = qs.filter(loss_date__isnull=True)
+    return qs.order_by("loss_date", "name", "id")

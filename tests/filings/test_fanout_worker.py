@@ -1,0 +1,115 @@
+"""One report fanned out through a real Celery worker to the agency sandbox over HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from filings.models import Report, Submission, SubmissionAttempt
+from tests.filings.helpers import hire_body
+from tests.pipeline import wait_until
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def file_hire(client, workplace, **overrides):  # type: ignore[no-untyped-def]
+    response = client.post(
+        f"/api/v1/workplaces/{workplace.pk}/reports/", hire_body(**overrides), format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def final(report_id: int) -> bool:
+    return all(s.is_final for s in Submission.objects.filter(report_id=report_id))
+
+
+def test_a_hire_reaches_four_accepted_submissions_with_receipt_numbers(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    report_id = file_hire(api_client, workplace)
+    wait_until(lambda: final(report_id))
+    detail = api_client.get(f"/api/v1/reports/{report_id}/").json()
+    assert detail["status"] == "completed"
+    assert [s["status"] for s in detail["submissions"]] == ["accepted"] * 4
+    assert all(s["receipt_number"] for s in detail["submissions"])
+    assert {e["agency"] for e in detail["events"] if e["status"] == "accepted"} == {
+        "pension",
+        "health",
+        "employment",
+        "industrial_accident",
+    }
+    references = {str(s.reference) for s in Submission.objects.filter(report_id=report_id)}
+    assert {ref: sandbox.posts().get(ref) for ref in references} == dict.fromkeys(references, 1)
+
+
+def test_a_person_not_covered_by_the_pension_goes_to_three_agencies(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    report_id = file_hire(api_client, workplace, birth=date(1960, 3, 1))
+    wait_until(lambda: final(report_id))
+    agencies = set(Submission.objects.filter(report_id=report_id).values_list("agency", flat=True))
+    assert agencies == {"health", "employment", "industrial_accident"}
+    assert len(sandbox.posts()) == 3
+
+
+def test_an_agency_rejection_shows_the_agencys_words(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    report_id = file_hire(api_client, workplace, name="반려테스트")
+    wait_until(lambda: final(report_id))
+    detail = api_client.get(f"/api/v1/reports/{report_id}/").json()
+    assert detail["status"] == "rejected"
+    rejected = [s for s in detail["submissions"] if s["status"] == "rejected"]
+    assert rejected and all(s["result_message"] for s in rejected)
+    assert any("반려" in e["message"] for e in detail["events"])
+
+
+def test_a_burst_of_server_errors_is_retried_to_success(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    sandbox.fault(agency="pension", mode="error_5xx", count=3)
+    report_id = file_hire(api_client, workplace)
+    wait_until(lambda: final(report_id))
+    pension = Submission.objects.get(report_id=report_id, agency="pension")
+    assert pension.status == "accepted"
+    outcomes = list(
+        SubmissionAttempt.objects.filter(submission=pension).values_list("outcome", flat=True)
+    )
+    assert outcomes.count("transient") == 3
+    # Sent once: each 5xx was an uncertain send, so the retry asked first and then sent.
+    assert sandbox.posts()[str(pension.reference)] == 4
+
+
+def test_results_decided_later_arrive_through_polling(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    sandbox.configure(result_delay=1.5)
+    report_id = file_hire(api_client, workplace)
+    wait_until(
+        lambda: Submission.objects.filter(report_id=report_id, status="received").count() == 4
+    )
+    wait_until(lambda: final(report_id), timeout=30)
+    assert Report.objects.get(pk=report_id).status == "completed"
+
+
+def test_cancelling_an_accepted_hire_sends_each_agency_its_cancellation(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    report_id = file_hire(api_client, workplace)
+    wait_until(lambda: final(report_id))
+    response = api_client.post(f"/api/v1/reports/{report_id}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    wait_until(
+        lambda: (
+            Submission.objects.filter(
+                report_id=report_id, action="cancel", status="accepted"
+            ).count()
+            == 4
+        )
+    )
+    detail = api_client.get(f"/api/v1/reports/{report_id}/").json()
+    assert [s["status"] for s in detail["submissions"]] == ["accepted"] * 4  # history kept
+    assert len(detail["cancellations"]) == 4
