@@ -2,8 +2,9 @@
 
 Speed comes from three things (see the WeasyPrint measurements in the project notes):
 a pre-subset Korean font, a FontConfiguration and stylesheet parsed once per process
-and reused, and a layout without page-margin boxes. Call from a Celery worker, not
-from a request thread; the first call in a process pays the ~1 s warm-up.
+and reused, and a layout without page-margin boxes. A one-page coverage certificate
+is rendered inside the request; rosters are rendered by a Celery worker (see
+certificates.services). The first call in a process pays the warm-up (workers warm at start).
 
 Context keys (everything is already display-safe; the renderer never unmasks RRNs):
   serial, issued_at (aware datetime or ISO string), purpose, requester {name, relation},

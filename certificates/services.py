@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -52,9 +51,6 @@ from portal.services import PermissionDeniedError, audit_record, employee_rrn_re
 RENDER_TASK = "certificates.tasks.certificate_render"
 # Above the Celery hard time limit, so only a dead worker's claim is ever taken over.
 RENDER_LEASE = dt.timedelta(minutes=5)
-# The second factor must have been checked this recently to print full resident numbers.
-OTP_SESSION_KEY = "otp_verified_at"
-REVERIFY_WINDOW = dt.timedelta(minutes=10)
 PURPOSE_MAX_LENGTH = 100
 REVOKE_REASON_MAX_LENGTH = 200
 
@@ -72,27 +68,6 @@ REVERIFY_MESSAGE = (
     "주민등록번호 전체 표시는 최근 10분 안에 2단계 인증(OTP)을 다시 확인한 경우에만 "
     "신청할 수 있습니다."
 )
-
-
-def session_reverified(*, session: SessionBase | dict, now: dt.datetime | None = None) -> bool:
-    """True if the session's second factor was checked within REVERIFY_WINDOW.
-
-    The login flow stores `otp_verified_at` as an ISO datetime or a Unix timestamp.
-    """
-    raw = session.get(OTP_SESSION_KEY)
-    if isinstance(raw, int | float):
-        moment = dt.datetime.fromtimestamp(raw, tz=dt.UTC)
-    elif isinstance(raw, str):
-        try:
-            moment = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            return False
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, dt.UTC)
-    else:
-        return False
-    now = now or timezone.now()
-    return dt.timedelta(0) <= now - moment <= REVERIFY_WINDOW
 
 
 def _requester(actor: AbstractBaseUser, workplace: Workplace) -> dict[str, str]:
@@ -140,6 +115,9 @@ def certificate_issue(
     render_async: bool | None = None,
 ) -> Certificate:
     """Issue a certificate from accepted submissions; raises FieldErrors or PermissionDeniedError.
+
+    `full_rrn` needs `reverified`: the caller confirms the second factor was checked within the
+    last 10 minutes (portal.otp.otp_is_fresh), which only a browser session can show.
 
     `render_async` defaults to False for a coverage certificate (rendered here, in the request)
     and True for a roster (rendered by a worker); batch callers pass True.

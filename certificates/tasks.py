@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_process_init
 
 from certificates import services
 from certificates.render import certificate_renderer_warm
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name=services.RENDER_TASK, acks_late=True)
@@ -19,5 +23,6 @@ def _warm_renderer(**_kwargs: object) -> None:
     # Pay font loading and CSS parsing (~1 s) at worker start, not on the first roster.
     try:
         certificate_renderer_warm()
-    except Exception:  # noqa: BLE001 - a missing font must not stop the worker's other queues
-        return
+    except Exception:
+        # A missing font must not stop the worker's other queues; renders will report it.
+        logger.warning("certificate renderer warm-up failed", exc_info=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
 from certificates.models import CertificateKind
-from certificates.render import TITLES
+from certificates.render import INSURANCE_LABELS, TITLES
 from certificates.selectors import (
     certificate_by_code,
     certificate_get_for,
@@ -25,11 +27,11 @@ from certificates.services import (
     certificate_pdf_fetch,
     certificate_revoke,
     certificate_verify_pdf,
-    session_reverified,
 )
 from certificates.signing import public_key_pem, verification_code_normalize
 from portal.access import Action
 from portal.errors import FieldErrors
+from portal.otp import otp_is_fresh
 from portal.services import PermissionDeniedError
 
 VERDICTS = {
@@ -68,7 +70,7 @@ def certificate_request(request: HttpRequest) -> HttpResponse:
                 workplace=data["workplace"],
                 purpose=data["purpose"],
                 full_rrn=data["full_rrn"],
-                reverified=data["full_rrn"] and session_reverified(session=request.session),
+                reverified=data["full_rrn"] and otp_is_fresh(request),
                 ip=_ip(request),
             )
         except FieldErrors as exc:
@@ -140,6 +142,21 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _display_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """Stored facts plus Korean insurance labels, for the public page."""
+    shown = dict(facts)
+    shown["insurances"] = [
+        {**item, "label": INSURANCE_LABELS.get(item.get("code", ""), item.get("code", ""))}
+        for item in facts.get("insurances", [])
+    ]
+    shown["columns"] = list(INSURANCE_LABELS.values())
+    shown["members"] = [
+        {**m, "cells": [(m.get("coverage") or {}).get(code) for code in INSURANCE_LABELS]}
+        for m in facts.get("members", [])
+    ]
+    return shown
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: anyone holding the code (printed on the paper, in the QR) may check it."""
@@ -156,7 +173,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "verdict": verdict,
         "verdict_message": VERDICTS.get(verdict or ""),
-        "facts": certificate.facts if certificate and status != "unknown" else None,
+        "facts": _display_facts(certificate.facts) if certificate else None,
         "title": TITLES[TEMPLATES[CertificateKind(certificate.kind)]] if certificate else "",
     }
     return render(request, "certificates/page_verify.html", context, status=200)

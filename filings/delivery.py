@@ -22,6 +22,7 @@ from agencies.base import Filing, Receipt, Result
 from agencies.registry import adapter_for
 from agencies.transport import Exchange, PermanentError, TransientError, Transport
 from filings.models import (
+    FINAL_STATUSES,
     ReportEvent,
     Submission,
     SubmissionAttempt,
@@ -96,15 +97,14 @@ def filing_for(submission: Submission) -> Filing:
     )
 
 
-def _attempt_store(
+def _attempt(
     submission: Submission, kind: str, exchange: Exchange | None, outcome: str, error: str = ""
-) -> None:
+) -> SubmissionAttempt:
     if exchange is None:
-        SubmissionAttempt.objects.create(
-            submission=submission, kind=kind, outcome=outcome, error=error
+        return SubmissionAttempt(
+            submission=submission, kind=kind, outcome=outcome, error=error[:5000]
         )
-        return
-    SubmissionAttempt.objects.create(
+    return SubmissionAttempt(
         submission=submission,
         kind=kind,
         duration_ms=exchange.duration_ms,
@@ -118,14 +118,56 @@ def _attempt_store(
     )
 
 
-def _event(submission: Submission, status: str, message: str) -> None:
-    ReportEvent.objects.create(
+def _attempt_store(
+    submission: Submission, kind: str, exchange: Exchange | None, outcome: str, error: str = ""
+) -> None:
+    _attempt(submission, kind, exchange, outcome, error).save()
+
+
+def _new_event(submission: Submission, status: str, message: str) -> ReportEvent:
+    return ReportEvent(
         report_id=submission.report_id,
         submission=submission,
         agency=submission.agency,
         status=status,
         message=message[:500],
     )
+
+
+def _record(
+    sub: Submission,
+    mine,  # type: ignore[no-untyped-def]
+    fields: dict,
+    events: list[tuple[str, str]],
+    attempt: SubmissionAttempt | None = None,
+) -> bool:
+    """One transaction (one commit) for everything an exchange changes; fenced on our claim."""
+    with transaction.atomic():
+        if attempt is not None:
+            attempt.save()
+        if not mine.update(**fields):
+            return False
+        ReportEvent.objects.bulk_create([_new_event(sub, st, msg) for st, msg in events])
+        report_status_refresh(report_id=sub.report_id)
+    if any(st in ("rejected", "failed") for st, _ in events):
+        _alert(sub.pk)
+    return True
+
+
+def _alert(submission_id: int) -> None:
+    from notifications.services import submission_alert_enqueue
+
+    submission_alert_enqueue(submission_id=submission_id)
+
+
+def _event(submission: Submission, status: str, message: str) -> None:
+    _new_event(submission, status, message).save()
+    if status in ("rejected", "failed"):
+        _alert(submission.pk)
+
+
+def _needs_ordering(submission: Submission) -> bool:
+    return submission.action == Submission.Action.CANCEL or bool(submission.report.supersedes_id)
 
 
 def _blocked(submission: Submission) -> bool:
@@ -139,124 +181,131 @@ def _blocked(submission: Submission) -> bool:
             SubmissionStatus.QUEUED,
             SubmissionStatus.SENDING,
         )
-    report = submission.report
-    if report.supersedes_id:
-        # A corrected hire waits for the old acquisition's cancellation at the same agency.
-        return (
-            Submission.objects.filter(
-                report_id=report.supersedes_id,
-                agency=submission.agency,
-                action=Submission.Action.CANCEL,
-            )
-            .exclude(
-                status__in=[
-                    SubmissionStatus.ACCEPTED,
-                    SubmissionStatus.REJECTED,
-                    SubmissionStatus.FAILED,
-                    SubmissionStatus.CANCELLED,
-                    SubmissionStatus.MANUAL,
-                ]
-            )
-            .exists()
+    # A corrected hire waits for the old acquisition's cancellation at the same agency.
+    return (
+        Submission.objects.filter(
+            report_id=submission.report.supersedes_id,
+            agency=submission.agency,
+            action=Submission.Action.CANCEL,
         )
-    return False
+        .exclude(status__in=FINAL_STATUSES)
+        .exists()
+    )
+
+
+def _claimable(now: timezone.datetime) -> Q:
+    stale = now - timedelta(seconds=lease_seconds())
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
+    return (Q(status=SubmissionStatus.QUEUED) & due) | Q(
+        status=SubmissionStatus.SENDING, claimed_at__lt=stale
+    )
 
 
 def submission_send(*, submission_id: int) -> str:
     """Claim and send one submission (or find out what happened to an uncertain earlier send)."""
     now = timezone.now()
-    stale = now - timedelta(seconds=lease_seconds())
-    claimable = Q(status=SubmissionStatus.QUEUED) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
+    sub = (
+        Submission.objects.select_related("report__workplace", "report__employee")
+        .filter(_claimable(now), pk=submission_id)
+        .first()
     )
-    claimable |= Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale)
-    won = Submission.objects.filter(claimable, pk=submission_id).update(
-        status=SubmissionStatus.SENDING, claimed_at=now
+    if sub is None:
+        return "not_claimed"
+    if _needs_ordering(sub) and _blocked(sub):
+        later = now + timedelta(seconds=2)
+        Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.QUEUED).update(
+            next_attempt_at=later
+        )
+        _schedule(sub.pk, 2)
+        return "waiting"
+    was_uncertain = sub.uncertain
+    # Claim and mark uncertain in one commit: if we die anywhere after this, the next attempt
+    # asks the agency by our reference before it would send again.
+    won = (
+        Submission.objects.filter(_claimable(now), pk=sub.pk, claimed_at=sub.claimed_at)
+        .filter(status=sub.status)
+        .update(status=SubmissionStatus.SENDING, claimed_at=now, uncertain=True)
     )
     if not won:
         return "not_claimed"
-    sub = Submission.objects.select_related("report__workplace", "report__employee").get(
-        pk=submission_id
-    )
     mine = Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=now)
-    if _blocked(sub):
-        mine.update(status=SubmissionStatus.QUEUED, next_attempt_at=now + timedelta(seconds=2))
-        _schedule(sub.pk, 2)
-        return "waiting"
     adapter = adapter_for(sub.agency)
-    if sub.uncertain:
+    if was_uncertain:
         try:
             found = adapter.query(str(sub.reference), transport=transport())
         except TransientError as exc:
-            _attempt_store(sub, "query", exc.exchange, "transient", str(exc))
-            return _retry_later(sub, mine, str(exc))
+            return _retry_later(
+                sub, mine, str(exc), _attempt(sub, "query", exc.exchange, "transient", str(exc))
+            )
         result = found.value
         assert result is not None
-        _attempt_store(sub, "query", found, "found" if result.status != "unknown" else "unknown")
         if result.status != "unknown":
-            return _apply_result(sub, mine, result, via="query")
-    mine.update(uncertain=True, attempts_count=sub.attempts_count + 1)
+            return _apply_result(
+                sub, mine, result, via="query", attempt=_attempt(sub, "query", found, "found")
+            )
+        _attempt_store(sub, "query", found, "unknown")
     sub.attempts_count += 1
     try:
         exchange = adapter.submit(filing_for(sub), transport=transport())
     except PermanentError as exc:
-        _attempt_store(sub, "send", exc.exchange, "permanent", str(exc))
         message = f"{exc.code} {exc.message}".strip()
-        done = mine.update(
-            status=SubmissionStatus.REJECTED,
-            uncertain=False,
-            result_code=exc.code[:16],
-            result_message=message[:500],
-            decided_at=timezone.now(),
-        )
-        if done:
-            _event(sub, "rejected", f"반려: {message}")
-            report_status_refresh(report_id=sub.report_id)
+        fields = {
+            "status": SubmissionStatus.REJECTED,
+            "uncertain": False,
+            "attempts_count": sub.attempts_count,
+            "result_code": exc.code[:16],
+            "result_message": message[:500],
+            "decided_at": timezone.now(),
+        }
+        attempt = _attempt(sub, "send", exc.exchange, "permanent", str(exc))
+        _record(sub, mine, fields, [("rejected", f"반려: {message}")], attempt)
         return "rejected"
     except TransientError as exc:
-        _attempt_store(sub, "send", exc.exchange, "transient", str(exc))
-        if not exc.maybe_delivered:
-            mine.update(uncertain=False)
-        return _retry_later(sub, mine, str(exc))
+        attempt = _attempt(sub, "send", exc.exchange, "transient", str(exc))
+        return _retry_later(sub, mine, str(exc), attempt, uncertain=exc.maybe_delivered)
     receipt = exchange.value
     assert receipt is not None
-    _attempt_store(sub, "send", exchange, receipt.status)
-    return _apply_result(sub, mine, receipt, via="send")
+    return _apply_result(
+        sub, mine, receipt, via="send", attempt=_attempt(sub, "send", exchange, receipt.status)
+    )
 
 
-def _apply_result(sub: Submission, mine, answer: Receipt | Result, *, via: str) -> str:  # type: ignore[no-untyped-def]
+def _apply_result(
+    sub: Submission,
+    mine,  # type: ignore[no-untyped-def]
+    answer: Receipt | Result,
+    *,
+    via: str,
+    attempt: SubmissionAttempt | None = None,
+) -> str:
     now = timezone.now()
     status = answer.status
-    fields = {
+    fields: dict = {
         "uncertain": False,
+        "attempts_count": sub.attempts_count,
         "receipt_number": answer.receipt_number[:64] or sub.receipt_number,
     }
+    decided = {
+        "decided_at": now,
+        "result_code": answer.result_code[:16],
+        "result_message": answer.result_message[:500],
+    }
     if status == "accepted":
-        fields |= {
-            "status": SubmissionStatus.ACCEPTED,
-            "decided_at": now,
-            "result_code": answer.result_code[:16],
-            "result_message": answer.result_message[:500],
-        }
+        fields |= {"status": SubmissionStatus.ACCEPTED, **decided}
     elif status == "rejected":
-        fields |= {
-            "status": SubmissionStatus.REJECTED,
-            "decided_at": now,
-            "result_code": answer.result_code[:16],
-            "result_message": answer.result_message[:500],
-        }
+        fields |= {"status": SubmissionStatus.REJECTED, **decided}
     else:
         fields |= {"status": SubmissionStatus.RECEIVED, "last_polled_at": now}
-    if not mine.update(**fields):
-        return "fenced"
+    events: list[tuple[str, str]] = []
     if via != "poll" and fields["receipt_number"]:
         found = " (조회로 확인)" if via == "query" else ""
-        _event(sub, "received", f"접수번호 {fields['receipt_number']}{found}")
+        events.append(("received", f"접수번호 {fields['receipt_number']}{found}"))
     if status == "accepted":
-        _event(sub, "accepted", answer.result_message or "처리완료")
+        events.append(("accepted", answer.result_message or "처리완료"))
     elif status == "rejected":
-        _event(sub, "rejected", f"반려: {answer.result_code} {answer.result_message}".strip())
-    report_status_refresh(report_id=sub.report_id)
+        events.append(("rejected", f"반려: {answer.result_code} {answer.result_message}".strip()))
+    if not _record(sub, mine, fields, events, attempt):
+        return "fenced"
     return status
 
 
@@ -268,22 +317,31 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def _retry_later(sub: Submission, mine, error: str) -> str:  # type: ignore[no-untyped-def]
+def _retry_later(
+    sub: Submission,
+    mine,  # type: ignore[no-untyped-def]
+    error: str,
+    attempt: SubmissionAttempt | None = None,
+    *,
+    uncertain: bool = True,
+) -> str:
     max_attempts = int(_cfg("SUBMISSION_MAX_ATTEMPTS", 12))
+    base = {"attempts_count": sub.attempts_count, "uncertain": uncertain}
     if sub.attempts_count >= max_attempts:
-        if mine.update(status=SubmissionStatus.FAILED, decided_at=timezone.now()):
-            _event(
-                sub,
-                "failed",
-                f"{sub.attempts_count}회 전송에 실패했습니다. 운영자가 확인합니다. ({error[:200]})",
-            )
-            report_status_refresh(report_id=sub.report_id)
+        message = (
+            f"{sub.attempts_count}회 전송에 실패했습니다. 운영자가 확인합니다. ({error[:200]})"
+        )
+        fields = {**base, "status": SubmissionStatus.FAILED, "decided_at": timezone.now()}
+        _record(sub, mine, fields, [("failed", message)], attempt)
         return "failed"
     delay = backoff_seconds(sub.attempts_count)
-    if mine.update(
-        status=SubmissionStatus.QUEUED, next_attempt_at=timezone.now() + timedelta(seconds=delay)
-    ):
-        _event(sub, "retrying", f"일시 오류로 {delay:.0f}초 뒤 다시 보냅니다. ({error[:200]})")
+    fields = {
+        **base,
+        "status": SubmissionStatus.QUEUED,
+        "next_attempt_at": timezone.now() + timedelta(seconds=delay),
+    }
+    message = f"일시 오류로 {delay:.0f}초 뒤 다시 보냅니다. ({error[:200]})"
+    if _record(sub, mine, fields, [("retrying", message)], attempt):
         _schedule(sub.pk, delay)
     return "retry"
 
@@ -317,15 +375,16 @@ def submission_poll(*, submission_id: int) -> str:
     assert result is not None
     if result.status in ("received",):
         return "pending"  # not stored: polling an undecided report is not worth a row each time
-    _attempt_store(sub, "query", found, result.status)
     mine = Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.RECEIVED)
     if result.status == "unknown":
+        _attempt_store(sub, "query", found, result.status)
         # The agency lost it: send again (as an uncertain row, so the send asks first).
         if mine.update(status=SubmissionStatus.QUEUED, uncertain=True, next_attempt_at=None):
             _event(sub, "retrying", "기관에서 접수 내역을 찾지 못해 다시 보냅니다.")
             task_publish(task=SEND_TASK, args=[sub.pk])
         return "resend"
-    return _apply_result(sub, mine, result, via="poll")
+    attempt = _attempt(sub, "query", found, result.status)
+    return _apply_result(sub, mine, result, via="poll", attempt=attempt)
 
 
 def submissions_due(*, limit: int = 1000) -> list[int]:

@@ -29,7 +29,7 @@ from filings.status import report_status_refresh
 from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
 from portal.models import Employee, EmploymentType, Workplace
-from portal.outbox import outbox_enqueue
+from portal.outbox import outbox_enqueue, outbox_enqueue_many
 from portal.services import audit_record, employee_set_rrn, rrn_index
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
@@ -90,14 +90,14 @@ def report_file(
             report.idempotency_key = idempotency_key or None
             report.request_fingerprint = fingerprint
             report.save(update_fields=["idempotency_key", "request_fingerprint"])
-            _fan_out(report)
+            agencies = _fan_out(report)
             audit_record(
                 actor=actor,
                 action=f"report.file.{kind}",
                 obj=report,
                 workplace=workplace,
                 ip=ip,
-                data={"agencies": [s.agency for s in report.submissions.all()]},
+                data={"agencies": agencies},
             )
     except IntegrityError:
         # Two requests with the same key raced; the loser answers with the winner's report.
@@ -296,31 +296,38 @@ def _covered(report: Report) -> list[str]:
     return [a for a in AGENCIES if coverage.get(a, {}).get("covered")]
 
 
-def _fan_out(report: Report) -> None:
+def _fan_out(report: Report) -> list[str]:
+    """One submission, one timeline entry and one outbox row per covered agency (bulk inserts)."""
     agencies = _covered(report)
+    submissions = []
     for agency in agencies:
         deadline = None
         if has_deadline(agency=agency, kind=report.kind):
             deadline = deadline_for(agency=agency, kind=report.kind, event_date=report.event_date)
-        submission = Submission.objects.create(
-            report=report,
-            agency=agency,
-            deadline=deadline.due_date if deadline else None,
-            deadline_rule=deadline.rule[:300] if deadline else "",
+        submissions.append(
+            Submission(
+                report=report,
+                agency=agency,
+                deadline=deadline.due_date if deadline else None,
+                deadline_rule=deadline.rule[:300] if deadline else "",
+            )
         )
-        ReportEvent.objects.create(
-            report=report,
-            submission=submission,
-            agency=agency,
-            status="queued",
-            message="전송 대기",
-        )
-        outbox_enqueue(task=SEND_TASK, args=[submission.pk])
+    Submission.objects.bulk_create(submissions)
+    ReportEvent.objects.bulk_create(
+        [
+            ReportEvent(
+                report=report, submission=s, agency=s.agency, status="queued", message="전송 대기"
+            )
+            for s in submissions
+        ]
+    )
+    outbox_enqueue_many(task=SEND_TASK, args_list=[[s.pk] for s in submissions])
     if not agencies:
         ReportEvent.objects.create(
             report=report, status="not_required", message="적용 대상 보험이 없어 신고하지 않습니다."
         )
-    report_status_refresh(report_id=report.pk)
+        Report.objects.filter(pk=report.pk).update(status=ReportStatus.NOT_REQUIRED)
+    return agencies
 
 
 def report_cancel(*, actor: AbstractBaseUser, report: Report, ip: str | None = None) -> Report:

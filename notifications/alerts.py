@@ -93,8 +93,7 @@ def deadline_alert(
         lines.append(_("기준: %(rule)s") % {"rule": rule})
     if left < 0:
         lines.append(
-            _("부과될 수 있는 과태료: %(fine)s. 지금 신고해 주세요.")
-            % {"fine": fine_text(agency)}
+            _("부과될 수 있는 과태료: %(fine)s. 지금 신고해 주세요.") % {"fine": fine_text(agency)}
         )
     return Alert(key, threshold, workplace_id, title[:200], "\n".join(lines), url)
 

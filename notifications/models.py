@@ -117,7 +117,9 @@ class Channel(models.TextChoices):
 class Digest(models.Model):
     """One summary mail per payroll agent per day, whatever the number of workplaces."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -144,7 +146,9 @@ class AlertDelivery(models.Model):
 
     deadline_key = models.CharField(max_length=100)
     threshold = models.CharField(max_length=24, choices=Threshold.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     workplace = models.ForeignKey(
         Workplace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -11,7 +11,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from filings.models import Report, ReportStatus, Submission, SubmissionStatus
-from notifications.deadlines import days_left, deadline_for, has_deadline, next_business_day
+from notifications.alerts import KIND_LABELS
+from notifications.deadlines import (
+    AGENCY_LABELS,
+    days_left,
+    deadline_for,
+    has_deadline,
+    next_business_day,
+)
 from notifications.models import ClosureDay, DraftEvent, Notification, NotificationPreference
 from portal.models import Delegation, Membership
 
@@ -43,6 +50,18 @@ class DeadlineRow:
     days_left: int
     rule: str
     shifted_reason: str
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def agency_label(self) -> str:
+        return AGENCY_LABELS[self.agency]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def key(self) -> str:

@@ -66,6 +66,12 @@ def _claim(**fields: Any) -> AlertDelivery | None:
 def alert_deliver(*, alert: Alert, recipients: list[selectors.Recipient]) -> int:
     """Deliver one alert to each recipient on the channels they chose; returns new deliveries."""
     created = 0
+    # Skips the common case cheaply; the unique key still decides any race.
+    done = set(
+        AlertDelivery.objects.filter(
+            deadline_key=alert.deadline_key, threshold=alert.threshold
+        ).values_list("recipient_id", "channel")
+    )
     for r in recipients:
         pref = selectors.preference_for(r.user)
         channels: list[str] = []
@@ -75,6 +81,8 @@ def alert_deliver(*, alert: Alert, recipients: list[selectors.Recipient]) -> int
             use_digest = r.is_agent and pref.digest and not alert.urgent
             channels.append(Channel.DIGEST if use_digest else Channel.EMAIL)
         for channel in channels:
+            if (r.user.pk, channel) in done:
+                continue
             with transaction.atomic():
                 delivery = _claim(
                     deadline_key=alert.deadline_key,
@@ -256,7 +264,9 @@ def mails_republish() -> int:
         lost, window, channel=Channel.EMAIL, sent_at__isnull=True
     ).values_list("pk", flat=True):
         count += task_publish(task=ALERT_EMAIL_TASK, args=[pk])
-    for pk in Digest.objects.filter(lost, window, sent_at__isnull=True).values_list("pk", flat=True):
+    for pk in Digest.objects.filter(lost, window, sent_at__isnull=True).values_list(
+        "pk", flat=True
+    ):
         count += task_publish(task=DIGEST_EMAIL_TASK, args=[pk])
     return count
 
@@ -308,7 +318,9 @@ def digest_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     pending = AlertDelivery.objects.filter(channel=Channel.DIGEST, digest__isnull=True)
     made = 0
-    for recipient_id in pending.values_list("recipient_id", flat=True).distinct():
+    for recipient_id in (
+        pending.order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
+    ):
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -343,9 +355,14 @@ def digest_email_send(*, digest_id: int) -> bool:
         "notifications/digest_email.txt", {"digest": digest, "groups": groups, "count": len(items)}
     )
     subject = f"[4대보험 신고 포털] {digest.day.isoformat()} 알림 요약 ({len(items)}건)"
-    sent = _send(Digest, digest_id, now, subject=subject, message=body, recipient_list=[
-        digest.recipient.email
-    ])
+    sent = _send(
+        Digest,
+        digest_id,
+        now,
+        subject=subject,
+        message=body,
+        recipient_list=[digest.recipient.email],
+    )
     if sent:
         AlertDelivery.objects.filter(digest=digest).update(sent_at=timezone.now())
     return sent
@@ -380,7 +397,9 @@ def draft_event_create(
     return draft
 
 
-def draft_event_cancel(*, actor: AbstractBaseUser, draft: DraftEvent, ip: str | None = None) -> None:
+def draft_event_cancel(
+    *, actor: AbstractBaseUser, draft: DraftEvent, ip: str | None = None
+) -> None:
     with transaction.atomic():
         if DraftEvent.objects.filter(pk=draft.pk, cancelled_at__isnull=True).update(
             cancelled_at=timezone.now()

@@ -24,7 +24,9 @@ def _ip(request: HttpRequest) -> str | None:
 
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_for(request.user), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.notifications_for(request.user), 30).get_page(
+        request.GET.get("page")
+    )
     return render(request, "notifications/centre.html", {"page": page})
 
 
@@ -83,9 +85,7 @@ def deadlines(request: HttpRequest, workplace_id: int) -> HttpResponse:
                 employee_name=form.cleaned_data["employee_name"],
                 ip=_ip(request),
             )
-            new_rows = selectors.draft_rows(
-                draft, today=today, closures=selectors.closure_dates()
-            )
+            new_rows = selectors.draft_rows(draft, today=today, closures=selectors.closure_dates())
             form = DraftEventForm()
     rows = selectors.workplace_deadlines(workplace_id=workplace.pk, today=today)
     context = {

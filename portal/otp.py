@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model, login
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -157,7 +157,7 @@ def backup_code_use(*, user: AbstractBaseUser, code: str) -> bool:
         return False
     selector, secret = cleaned[:4], cleaned[4:]
     row = BackupCode.objects.filter(user=user, selector=selector, used_at__isnull=True).first()
-    if row is None or not check_password(secret, row.secret_hash):
+    if row is None or not PBKDF2PasswordHasher().verify(secret, row.secret_hash):
         return False
     return bool(
         BackupCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now())

@@ -9,9 +9,11 @@ claims its work with a conditional update.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal.celery import app
@@ -20,10 +22,34 @@ from portal.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+class _Pending(threading.local):
+    messages: list[OutboxMessage]
+
+    def __init__(self) -> None:
+        self.messages = []
+
+
+_pending = _Pending()
+
+
 def outbox_enqueue(*, task: str, args: list[int | str]) -> OutboxMessage:
-    message = OutboxMessage.objects.create(task=task, args=args)
-    transaction.on_commit(lambda: outbox_publish(messages=[message]), robust=True)
-    return message
+    return outbox_enqueue_many(task=task, args_list=[args])[0]
+
+
+def outbox_enqueue_many(*, task: str, args_list: list[list[int | str]]) -> list[OutboxMessage]:
+    if not args_list:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task=task, args=args) for args in args_list]
+    )
+    # One after-commit hook per transaction publishes every message it wrote, in order. If the
+    # hook is gone, the transaction (or savepoint) that held it rolled back: start afresh.
+    registered = transaction.get_connection().run_on_commit
+    if not any(entry[1] is _publish_after_commit for entry in registered):
+        _pending.messages = []
+        transaction.on_commit(_publish_after_commit, robust=True)
+    _pending.messages.extend(messages)
+    return messages
 
 
 def _task_call(task: str, args: list, countdown: float | None = None) -> None:
@@ -48,15 +74,27 @@ def task_publish(*, task: str, args: list[int | str], countdown: float | None = 
 
 
 def outbox_publish(*, messages: list[OutboxMessage]) -> int:
-    published = 0
+    """Publish, then record the outcome with one UPDATE per outcome (not per message)."""
+    done: list[int] = []
+    failed: list[int] = []
     for message in messages:
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            publish_attempts=message.publish_attempts + 1
+        ok = task_publish(task=message.task, args=message.args)
+        (done if ok else failed).append(message.pk)
+    if done:
+        OutboxMessage.objects.filter(pk__in=done).update(
+            published_at=timezone.now(), publish_attempts=F("publish_attempts") + 1
         )
-        if task_publish(task=message.task, args=message.args):
-            OutboxMessage.objects.filter(pk=message.pk).update(published_at=timezone.now())
-            published += 1
-    return published
+    if failed:
+        OutboxMessage.objects.filter(pk__in=failed).update(
+            publish_attempts=F("publish_attempts") + 1
+        )
+    return len(done)
+
+
+def _publish_after_commit() -> None:
+    pending = _pending.messages
+    _pending.messages = []
+    outbox_publish(messages=pending)
 
 
 def outbox_sweep(*, older_than_seconds: float = 5.0, limit: int = 1000) -> int:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission
 from filings.selectors import reports_for
-from portal.access import Action, workplace_get_for, workplaces_for
+from portal.access import Action, can, workplace_get_for, workplaces_for
 from portal.models import Employee, Workplace
 
 CURRENT_KEY = "workplace_id"
@@ -20,16 +20,24 @@ DUE_SOON_DAYS = 7
 
 
 def workplace_current(request: HttpRequest, *, action: Action = Action.VIEW) -> Workplace | None:
-    """The workplace the user is working on (session), checked again on every request."""
+    """The workplace the user is working on (session), checked again on every request.
+
+    For filing or managing there is no fallback to another workplace: the action applies to the
+    workplace on screen or to none.
+    """
+    workplace = None
     wid = request.session.get(CURRENT_KEY)
     if wid is not None:
         try:
-            return workplace_get_for(request.user, wid, action=action)
+            workplace = workplace_get_for(request.user, wid, action=Action.VIEW)
         except Http404:  # the grant ended: fall back to the first workplace still allowed
             request.session.pop(CURRENT_KEY, None)
-    workplace = workplaces_for(request.user, action=action).order_by("name", "id").first()
-    if workplace is not None and action == Action.VIEW:
-        request.session[CURRENT_KEY] = workplace.pk
+    if workplace is None:
+        workplace = workplaces_for(request.user).order_by("name", "id").first()
+        if workplace is not None:
+            request.session[CURRENT_KEY] = workplace.pk
+    if workplace is not None and action != Action.VIEW and not can(request.user, workplace, action):
+        return None
     return workplace
 
 

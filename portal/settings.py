@@ -7,6 +7,7 @@ with a guessable key. `make run` writes a .env with freshly generated developmen
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    # The admin only after the portal's two-step sign-in (password + TOTP).
+    "portal.otp.AdminSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -77,6 +80,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_count",
+                "portal.context_processors.portal_nav",
             ],
         },
     }
@@ -236,6 +241,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.results_poll",
         "schedule": env.float("RESULTS_POLL_SECONDS", default=5.0),
     },
+    "notifications-scan": {
+        "task": "notifications.tasks.deadlines_scan",
+        "schedule": crontab(minute="*/15"),
+    },
+    "notifications-digest": {
+        "task": "notifications.tasks.digest_send",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -269,6 +282,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["rrn_redact"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Per-request chatter from the HTTP client and per-step PDF layout logs drown real events.
+        "httpx": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # axes.W006 wants the IP in the lockout key; we lock per account on purpose (the rule),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 SUBSIDY_MAX_HEADCOUNT = 10  # fewer than 10 regular workers
@@ -59,17 +60,55 @@ class MonthCounting:
         return [name for name in INSURANCES if getattr(self, name)]
 
 
-def _covered(coverage: dict[str, Any], insurance: str) -> bool:
-    # No snapshot (employees entered before coverage decisions existed) means an ordinary
-    # regular employee, who is covered by all four insurances.
-    item = coverage.get(insurance)
-    if not isinstance(item, dict):
-        return True
-    return bool(item.get("covered", True))
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """Which insurances cover the person (the coverage decision taken at hire)."""
+
+    pension: bool = True
+    health: bool = True
+    employment: bool = True
+    industrial_accident: bool = True
+    # None: the snapshot does not say (then the ages decide hired_at_65_or_older).
+    unemployment_benefit: bool | None = None
+
+    @classmethod
+    def from_snapshot(cls, coverage: dict[str, Any]) -> Covered:
+        # No snapshot (employees entered before coverage decisions existed) means an ordinary
+        # regular employee, who is covered by all four insurances.
+        def flag(name: str) -> bool:
+            item = coverage.get(name)
+            return bool(item.get("covered", True)) if isinstance(item, dict) else True
+
+        employment = coverage.get("employment")
+        benefit = None
+        if isinstance(employment, dict) and "unemployment_benefit" in employment:
+            benefit = bool(employment["unemployment_benefit"])
+        return cls(
+            flag("pension"),
+            flag("health"),
+            flag("employment"),
+            flag("industrial_accident"),
+            benefit,
+        )
+
+
+_ALL_COVERED = (True, True, True, True)
+_LABELS = (
+    ("pension", "국민연금"),
+    ("health", "건강보험"),
+    ("employment", "고용보험"),
+    ("industrial_accident", "산재보험"),
+)
+_FULL_MONTH = MonthCounting(True, True, True, True)
+
+
+@lru_cache(maxsize=512)
+def _month_bounds(month: date) -> tuple[date, date]:
+    return month_start(month), month_end(month)
 
 
 def month_counting(
-    *, month: date, hire_date: date | None, loss_date: date | None, coverage: dict[str, Any]
+    *, month: date, hire_date: date | None, loss_date: date | None, covered: Covered
 ) -> MonthCounting:
     """Which insurances charge this person for `month`.
 
@@ -78,13 +117,16 @@ def month_counting(
     after leaving). Someone acquiring on the 1st who also loses in that month pays nothing.
     EI and IACI are charged on pay actually earned, so any day employed in the month counts.
     """
-    start, end = month_start(month), month_end(month)
+    start, end = _month_bounds(month)
+    acquired = hire_date is None or hire_date <= start
+    stays = loss_date is None or loss_date > end
+    flags = (covered.pension, covered.health, covered.employment, covered.industrial_accident)
+    if acquired and stays and flags == _ALL_COVERED:
+        return _FULL_MONTH  # the common case, kept cheap for bills of thousands of lines
     employed = (hire_date is None or hire_date <= end) and (loss_date is None or loss_date > start)
     if not employed:
         return MonthCounting(False, False, False, False)
     notes: list[str] = []
-    acquired = hire_date is None or hire_date <= start
-    stays = loss_date is None or loss_date > end
     if not acquired:
         notes.append(
             f"국민연금·건강보험: 자격취득일({hire_date:%Y-%m-%d})이 1일이 아니어서 취득월은"
@@ -95,36 +137,28 @@ def month_counting(
             f"국민연금·건강보험: 자격상실일({loss_date:%Y-%m-%d})이 속한 달은 부과하지 않습니다."
         )
     monthly = acquired and stays
-    pension = monthly and _covered(coverage, "pension")
-    health = monthly and _covered(coverage, "health")
-    employment = _covered(coverage, "employment")
-    industrial = _covered(coverage, "industrial_accident")
-    partial_month = (hire_date is not None and hire_date > start) or not stays
-    if partial_month and (employment or industrial):
+    pension = monthly and covered.pension
+    health = monthly and covered.health
+    employment, industrial = covered.employment, covered.industrial_accident
+    if not (acquired and stays) and (employment or industrial):
         # The agencies charge entry and exit months on pay actually earned; we only hold a
         # monthly wage, so the month is charged in full and flagged.
         notes.append(
             "고용·산재보험: 입사·퇴사월은 실제 보수로 부과되므로 월 보수 전액 기준 금액과"
             " 다를 수 있습니다(기준 확인 필요)."
         )
-    for name, label in (
-        ("pension", "국민연금"),
-        ("health", "건강보험"),
-        ("employment", "고용보험"),
-        ("industrial_accident", "산재보험"),
-    ):
-        if not _covered(coverage, name):
+    for (_name, label), flag in zip(_LABELS, flags, strict=True):
+        if not flag:
             notes.append(f"{label}: 적용 제외 근로자입니다.")
     return MonthCounting(pension, health, employment, industrial, tuple(notes))
 
 
 def hired_at_65_or_older(
-    *, coverage: dict[str, Any], birth_date: date | None, hire_date: date | None
+    *, covered: Covered, birth_date: date | None, hire_date: date | None
 ) -> bool:
     """The coverage snapshot decides (it knows about coverage held before 65); else the ages."""
-    item = coverage.get("employment")
-    if isinstance(item, dict) and "unemployment_benefit" in item:
-        return bool(item.get("covered", True)) and not item["unemployment_benefit"]
+    if covered.unemployment_benefit is not None:
+        return covered.employment and not covered.unemployment_benefit
     if birth_date is None or hire_date is None:
         return False
     age = hire_date.year - birth_date.year

@@ -148,7 +148,9 @@ class Bill(models.Model):
 class BillLine(models.Model):
     """One employee's premiums in a bill; amounts are before the subsidy is deducted."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    # No separate index: the (bill, employee) unique index already serves lookups by bill, and
+    # every index costs time when a bill run writes ten thousand lines.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
     employee = models.ForeignKey(
         "portal.Employee", on_delete=models.PROTECT, related_name="premium_lines"
     )

@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from portal.errors import FieldErrors
 from portal.models import Workplace
-from premiums.billing import hired_at_65_or_older
+from premiums.billing import Covered, hired_at_65_or_older
 from premiums.calculator import NEEDS_REVIEW, Quote, TraceStep, premium_quote
 from premiums.models import Bill, BillLine
 from premiums.rates import EMPLOYMENT_BANDS, RateBook, RateNotFound
@@ -99,7 +99,7 @@ def premium_quote_for(
                 f"산재보험: 사업종류 코드({workplace.industry_code or '미등록'})의 요율이 요율표에"
                 f" 없어 계산하지 않았습니다({NEEDS_REVIEW})."
             )
-    over_65 = hired_at_65_or_older(coverage={}, birth_date=birth_date, hire_date=hire_date)
+    over_65 = hired_at_65_or_older(covered=Covered(), birth_date=birth_date, hire_date=hire_date)
     try:
         quote = premium_quote(
             monthly_wage=monthly_wage,

@@ -1,11 +1,79 @@
-from django.contrib.auth.decorators import login_required
+"""Dashboard, the workplace switcher and the payroll agent's cross-workplace board."""
+
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from portal.access import workplaces_for
+from portal.access import Action, workplace_get_for, workplaces_for
+from portal.selectors import (
+    CURRENT_KEY,
+    agent_board,
+    reports_needing_action,
+    reports_recent,
+)
+from portal.views.common import current_or_none, verified_required
 
 
-@login_required
+@verified_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    workplaces = workplaces_for(request.user).order_by("name")
-    return render(request, "portal/dashboard.html", {"workplaces": workplaces})
+    workplace = current_or_none(request)
+    if workplace is None:
+        return render(request, "portal/no_workplace.html")
+    scope = workplaces_for(request.user).filter(pk=workplace.pk)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "workplace": workplace,
+            "needing_action": reports_needing_action(workplaces=scope),
+            "recent": reports_recent(workplaces=scope),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@verified_required
+@require_POST
+def workplace_switch(request: HttpRequest) -> HttpResponse:
+    workplace = workplace_get_for(request.user, request.POST.get("workplace", ""), action=Action.VIEW)
+    request.session[CURRENT_KEY] = workplace.pk
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    # Pages of one workplace (a report, an employee) make no sense after switching.
+    if not next_url or "/reports/" in next_url or "/employees/" in next_url:
+        return redirect("portal:dashboard")
+    return redirect(next_url)
+
+
+@verified_required
+def board(request: HttpRequest) -> HttpResponse:
+    rows = agent_board(request.user)
+    return render(
+        request,
+        "portal/board.html",
+        {
+            "rows": rows,
+            "attention": [r for r in rows if r.needs_attention],
+            "quiet": [r for r in rows if not r.needs_attention],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@verified_required
+@require_POST
+def board_open(request: HttpRequest, workplace_id: int) -> HttpResponse:
+    """From the board straight into one client's report list."""
+    workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
+    request.session[CURRENT_KEY] = workplace.pk
+    status = request.POST.get("status", "")
+    url = "portal:reports"
+    response = redirect(url)
+    if status:
+        response["Location"] += f"?status={status}"
+    return response

@@ -2,7 +2,11 @@
 
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+ALL_AGENCIES = ("pension", "health", "employment", "industrial_accident")
 
 
 def _poppler(tool: str) -> str:
@@ -30,3 +34,27 @@ def pdf_font_names(pdf: bytes, tmp_path: Path) -> list[str]:
     ).stdout
     # Skip the two header lines; subset fonts are named like ABCDEF+CertNanum.
     return [line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:] if line]
+
+
+def accepted_report(
+    employee: Any,
+    kind: str,
+    event_date: date,
+    agencies: tuple[str, ...] = ALL_AGENCIES,
+    status: str = "accepted",
+) -> Any:
+    """A filed report whose submissions reached `status` at each agency (test data, not a mock)."""
+    from filings.models import Report, ReportStatus, Submission
+
+    report = Report.objects.create(
+        workplace=employee.workplace,
+        employee=employee,
+        kind=kind,
+        event_date=event_date,
+        status=ReportStatus.COMPLETED,
+    )
+    for agency in agencies:
+        Submission.objects.create(
+            report=report, agency=agency, status=status, receipt_number=f"R{report.pk}-{agency}"
+        )
+    return report

@@ -69,7 +69,7 @@ def test_an_agency_rejection_shows_the_agencys_words(
 def test_a_burst_of_server_errors_is_retried_to_success(
     api_client, workplace, sandbox, celery_worker_process
 ):
-    sandbox.fault(agency="pension", mode="error_5xx", count=3)
+    sandbox.fault(agency="pension", mode="error_5xx", count=3, method="POST")
     report_id = file_hire(api_client, workplace)
     wait_until(lambda: final(report_id))
     pension = Submission.objects.get(report_id=report_id, agency="pension")
@@ -78,8 +78,9 @@ def test_a_burst_of_server_errors_is_retried_to_success(
         SubmissionAttempt.objects.filter(submission=pension).values_list("outcome", flat=True)
     )
     assert outcomes.count("transient") == 3
-    # Sent once: each 5xx was an uncertain send, so the retry asked first and then sent.
-    assert sandbox.posts()[str(pension.reference)] == 4
+    # A 5xx may hide a processed report, so every retry asked the agency first ("unknown").
+    assert outcomes.count("unknown") == 3
+    assert outcomes[-1] == "accepted"
 
 
 def test_results_decided_later_arrive_through_polling(

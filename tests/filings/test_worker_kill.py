@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from filings.models import Submission
+from filings.models import Submission, SubmissionAttempt
 from tests.filings.helpers import hire_body
 from tests.pipeline import wait_until
 
@@ -64,3 +64,8 @@ def test_killing_the_worker_around_sends_never_loses_or_duplicates_a_submission(
         if posts.get(str(s.reference)) != 1
     }
     assert sent_twice == {}, "the agency received each (report, agency) exactly once"
+    # The dangerous case really happened: some sends were found at the agency after a kill,
+    # by asking first instead of sending again.
+    assert SubmissionAttempt.objects.filter(
+        submission__in=submissions, kind="query", outcome="found"
+    ).exists()

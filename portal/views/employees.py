@@ -1,0 +1,67 @@
+"""Employees with masked numbers; the full number only on request, re-verified and logged."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from portal import otp
+from portal.access import Action, can
+from portal.models import Employee
+from portal.selectors import employees_of
+from portal.services import PermissionDeniedError, employee_rrn_reveal
+from portal.views.common import client_ip, current_or_none, verified_required
+
+
+@verified_required
+def employee_list(request: HttpRequest) -> HttpResponse:
+    workplace = current_or_none(request)
+    if workplace is None:
+        return render(request, "portal/no_workplace.html")
+    page = Paginator(employees_of(workplace), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/employees.html",
+        {
+            "workplace": workplace,
+            "page": page,
+            "can_reveal": can(request.user, workplace, Action.FILE),
+        },
+    )
+
+
+@verified_required
+@require_POST
+@sensitive_post_parameters("token")
+def employee_rrn(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """htmx: the full number if the last code is fresh (or one is given now), else a code prompt."""
+    employee = Employee.objects.filter(pk=employee_id).select_related("workplace").first()
+    if employee is None or not can(request.user, employee.workplace_id, Action.FILE):
+        raise Http404
+    error = ""
+    if not otp.otp_is_fresh(request):
+        token = request.POST.get("token", "").strip()
+        if not token or not otp.otp_refresh(request, token):
+            if token and otp.account_locked(request, request.user):
+                response = HttpResponse(status=429)
+                response["HX-Redirect"] = "/"
+                logout(request)
+                return response
+            error = "wrong" if token else ""
+            return render(
+                request, "portal/_rrn_prompt.html", {"employee": employee, "error": error}
+            )
+    try:
+        full = employee_rrn_reveal(
+            user=request.user,
+            employee=employee,
+            ip=client_ip(request),
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except PermissionDeniedError:
+        raise Http404 from None
+    return render(request, "portal/_rrn_full.html", {"employee": employee, "full": full})

@@ -1,0 +1,121 @@
+"""Owner-only pages: who works on the workplace (members) and which payroll firm acts for it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.access import Action
+from portal.forms import DelegationGrantForm, MemberAddForm
+from portal.models import Delegation, Membership, PayrollFirm, Workplace
+from portal.services import audit_record, delegation_grant, delegation_revoke
+from portal.views.common import client_ip, current_or_none, verified_required
+
+
+def _owned(request: HttpRequest) -> Workplace:
+    workplace = current_or_none(request, Action.MANAGE)
+    if workplace is None:
+        raise Http404
+    return workplace
+
+
+@verified_required
+def delegations(request: HttpRequest) -> HttpResponse:
+    workplace = _owned(request)
+    form = DelegationGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        brn = "".join(c for c in form.cleaned_data["firm_brn"] if c.isdigit())
+        firm = PayrollFirm.objects.filter(business_registration_number=brn).first()
+        if firm is None:
+            form.add_error("firm_brn", _("이 사업자등록번호로 등록된 대행기관이 없습니다."))
+        else:
+            delegation_grant(
+                actor=request.user,
+                workplace=workplace,
+                firm=firm,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                ip=client_ip(request),
+            )
+            messages.success(request, _("%(firm)s에 위임했습니다.") % {"firm": firm.name})
+            return redirect("portal:delegations")
+    rows = (
+        Delegation.objects.filter(workplace=workplace)
+        .select_related("firm")
+        .order_by("revoked_at", "-starts_on", "-id")
+    )
+    return render(
+        request, "portal/delegations.html", {"workplace": workplace, "rows": rows, "form": form}
+    )
+
+
+@verified_required
+@require_POST
+def delegation_revoke_view(request: HttpRequest, delegation_id: int) -> HttpResponse:
+    workplace = _owned(request)
+    delegation = Delegation.objects.filter(pk=delegation_id, workplace=workplace).first()
+    if delegation is None:
+        raise Http404
+    delegation_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
+    messages.success(request, _("위임을 철회했습니다. 대행기관은 더 이상 이 사업장을 볼 수 없습니다."))
+    return redirect("portal:delegations")
+
+
+@verified_required
+def members(request: HttpRequest) -> HttpResponse:
+    workplace = _owned(request)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = get_user_model().objects.filter(
+            username=form.cleaned_data["username"], is_active=True
+        ).first()
+        if user is None:
+            form.add_error("username", _("이 아이디의 사용자가 없습니다."))
+        elif Membership.objects.filter(user=user, workplace=workplace).exists():
+            form.add_error("username", _("이미 이 사업장의 구성원입니다."))
+        else:
+            with transaction.atomic():
+                member = Membership.objects.create(
+                    user=user, workplace=workplace, role=Membership.Role.HR
+                )
+                audit_record(
+                    actor=request.user,
+                    action="membership.add",
+                    obj=member,
+                    workplace=workplace,
+                    ip=client_ip(request),
+                )
+            messages.success(request, _("인사 담당자로 추가했습니다."))
+            return redirect("portal:members")
+    rows = Membership.objects.filter(workplace=workplace).select_related("user").order_by("role")
+    return render(
+        request, "portal/members.html", {"workplace": workplace, "rows": rows, "form": form}
+    )
+
+
+@verified_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    workplace = _owned(request)
+    member = Membership.objects.filter(
+        pk=membership_id, workplace=workplace, role=Membership.Role.HR
+    ).first()
+    if member is None:
+        raise Http404
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="membership.remove",
+            obj=member,
+            workplace=workplace,
+            ip=client_ip(request),
+        )
+        member.delete()
+    messages.success(request, _("구성원을 삭제했습니다."))
+    return redirect("portal:members")
+

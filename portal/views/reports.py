@@ -1,0 +1,118 @@
+"""Report list with filters, the detail page with its live per-agency timeline, cancel, correct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from filings.models import (
+    Report,
+    ReportEvent,
+    ReportKind,
+    ReportStatus,
+    Submission,
+    SubmissionStatus,
+)
+from filings.selectors import AGENCY_ORDER, report_get_for
+from filings.services import ReportStateError, report_cancel
+from notifications.deadlines import days_left
+from portal.access import Action, can
+from portal.forms import AGENCY_LABELS, ReportFilterForm
+from portal.selectors import reports_filtered
+from portal.views.common import client_ip, current_or_none, verified_required
+
+PAGE_SIZE = 50
+OPEN_REPORT = {ReportStatus.IN_PROGRESS}
+EVENT_LABELS = {
+    **dict(SubmissionStatus.choices),
+    **dict(ReportStatus.choices),
+}
+
+
+@verified_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    workplace = current_or_none(request)
+    form = ReportFilterForm(request.GET or None)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    reports = reports_filtered(request.user, workplace=workplace, filters=filters)
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "portal/_report_rows.html" if request.htmx else "portal/report_list.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "workplace": workplace,
+            "all_scope": filters.get("scope") == "all",
+        },
+    )
+
+
+def _timeline(report: Report) -> dict[str, Any]:
+    today = timezone.localdate()
+    subs = sorted(
+        report.submissions.all(), key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency])
+    )
+    cards = []
+    for sub in subs:
+        cards.append(
+            {
+                "sub": sub,
+                "days_left": days_left(sub.deadline, today) if sub.deadline else None,
+                "cancellation": sub.action == Submission.Action.CANCEL,
+            }
+        )
+    events = list(ReportEvent.objects.filter(report=report).order_by("at", "id"))
+    for event in events:
+        event.agency_label = AGENCY_LABELS.get(event.agency, "")
+        event.status_label = EVENT_LABELS.get(event.status, event.status)
+    live = report.status in OPEN_REPORT or any(not s.is_final for s in subs)
+    return {"report": report, "cards": cards, "events": events, "live": live}
+
+
+def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
+    may_file = can(request.user, report.workplace_id, Action.FILE)
+    changeable = report.status not in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED)
+    return {
+        "can_cancel": may_file and changeable,
+        "can_correct": may_file and changeable and report.kind != ReportKind.WORKPLACE_REGISTRATION,
+    }
+
+
+@verified_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = report_get_for(request.user, report_id)
+    context = {**_timeline(report), **_actions(request, report)}
+    return render(request, "portal/report_detail.html", context)
+
+
+@verified_required
+def report_timeline(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The htmx poll target: re-rendered every 2 s while anything is still moving."""
+    report = report_get_for(request.user, report_id)
+    context = {**_timeline(report), **_actions(request, report)}
+    return render(request, "portal/_timeline.html", context)
+
+
+@verified_required
+@require_POST
+def report_cancel_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = report_get_for(request.user, report_id, action=Action.FILE)
+    try:
+        report_cancel(actor=request.user, report=report, ip=client_ip(request))
+    except ReportStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("취소를 요청했습니다. 기관별 진행 상황은 아래에서 확인하세요."))
+    return redirect("portal:report_detail", report_id=report.pk)
