@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -9,14 +14,34 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.registry import AGENCY_CHOICES
+from filings import api_schema  # noqa: F401  (registers the Token auth scheme)
 from filings import serializers as s
+from filings.bulk import bulk_as_dict, bulk_file_start, bulk_validate
 from filings.coverage import CoverageInput, coverage_decide
-from filings.selectors import report_as_dict, report_get_for
-from filings.services import IdempotencyConflict, ReportStateError, report_cancel, report_file
+from filings.idempotency import idempotent
+from filings.models import (
+    BulkUpload,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Submission,
+    SubmissionAttempt,
+)
+from filings.selectors import report_as_dict, report_get_for, submission_as_dict
+from filings.services import (
+    IdempotencyConflict,
+    ReportStateError,
+    report_cancel,
+    report_correct,
+    report_file,
+)
 from portal.access import Action
 from portal.api_access import api_check_scope, api_workplace
 
@@ -30,21 +55,23 @@ ERRORS = {
     401: OpenApiResponse(s.ErrorSerializer, description="인증 필요"),
     403: OpenApiResponse(s.ErrorSerializer, description="권한 없음"),
     404: OpenApiResponse(s.ErrorSerializer, description="없거나 접근할 수 없음"),
+    409: OpenApiResponse(s.ErrorSerializer, description="지금 상태에서는 할 수 없음"),
+    415: OpenApiResponse(s.ErrorSerializer, description="지원하지 않는 Content-Type"),
+    429: OpenApiResponse(s.ErrorSerializer, description="요청 수 제한 초과(Retry-After)"),
 }
-IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="같은 키와 같은 본문이면 처음 응답을 돌려줍니다(새 신고 없음). 다른 본문이면 422.",
-)
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in (*codes, 401, 429)}
+
 
 
 class CoverageView(APIView):
+    @idempotent
     @extend_schema(
         tags=["coverage"],
         request=s.CoverageRequestSerializer,
-        responses={200: s.CoverageResponseSerializer, **{k: ERRORS[k] for k in (400, 401, 403)}},
+        responses={200: s.CoverageResponseSerializer, **_errors(400, 403, 415)},
         summary="보험별 적용 여부와 이유",
     )
     def post(self, request: Request) -> Response:
@@ -80,14 +107,58 @@ REPORT_REQUEST = PolymorphicProxySerializer(
 )
 
 
-class WorkplaceReportsView(APIView):
+class ReportFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
+    agency = django_filters.ChoiceFilter(
+        choices=AGENCY_CHOICES, method="filter_agency", label="이 기관에 간 신고만"
+    )
+    event_date = django_filters.DateFromToRangeFilter(
+        label="사유 발생일 범위(event_date_after, event_date_before)"
+    )
+    filed_after = django_filters.DateFilter(field_name="filed_at__date", lookup_expr="gte")
+    filed_before = django_filters.DateFilter(field_name="filed_at__date", lookup_expr="lte")
+
+    class Meta:
+        model = Report
+        fields = ["status", "kind", "agency", "event_date", "filed_after", "filed_before"]
+
+    def filter_agency(self, queryset: QuerySet[Report], name: str, value: str) -> QuerySet[Report]:
+        return queryset.filter(id__in=Submission.objects.filter(agency=value).values("report_id"))
+
+
+class WorkplaceReportsView(ListAPIView):
+    serializer_class = s.ReportSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReportFilter
+
+    def get_queryset(self) -> QuerySet[Report]:
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        workplace = api_workplace(self.request, self.kwargs["workplace_id"], action=Action.VIEW)
+        return (
+            Report.objects.filter(workplace=workplace)
+            .prefetch_related(Prefetch("submissions", queryset=Submission.objects.order_by("id")))
+            .order_by("-filed_at", "-id")
+        )
+
+    @extend_schema(
+        tags=["reports"],
+        responses={200: s.ReportSerializer(many=True), **_errors(400, 403, 404)},
+        summary="사업장의 신고 목록(상태·종류·기관·기간으로 거르기, 페이지 나눔)",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([report_as_dict(r) for r in page or []])
+
+    @idempotent
     @extend_schema(
         tags=["reports"],
         request=REPORT_REQUEST,
-        parameters=[IDEMPOTENCY],
         responses={
             201: s.ReportSerializer,
-            **ERRORS,
+            **_errors(400, 403, 404, 415),
             422: OpenApiResponse(
                 s.ErrorSerializer, description="Idempotency-Key를 다른 본문에 재사용"
             ),
@@ -152,7 +223,7 @@ class WorkplaceReportsView(APIView):
 class ReportDetailView(APIView):
     @extend_schema(
         tags=["reports"],
-        responses={200: s.ReportDetailSerializer, **{k: ERRORS[k] for k in (401, 403, 404)}},
+        responses={200: s.ReportDetailSerializer, **_errors(403, 404)},
         summary="신고 상세와 기관별 처리 이력",
     )
     def get(self, request: Request, report_id: int) -> Response:
@@ -162,12 +233,13 @@ class ReportDetailView(APIView):
 
 
 class ReportCancelView(APIView):
+    @idempotent
     @extend_schema(
         tags=["reports"],
         request=None,
         responses={
             200: s.ReportDetailSerializer,
-            **{k: ERRORS[k] for k in (401, 403, 404)},
+            **_errors(400, 403, 404, 415),
             409: OpenApiResponse(s.ErrorSerializer, description="지금 상태에서는 취소할 수 없음"),
         },
         summary="신고 취소(이미 접수한 기관에는 취소 신고를 보냄)",
@@ -181,3 +253,127 @@ class ReportCancelView(APIView):
             return Response({"error": {"code": "invalid_state", "message": str(exc)}}, status=409)
         report = report_get_for(request.user, report.pk)
         return Response(report_as_dict(report, with_events=True))
+
+
+class ReportSubmissionsView(APIView):
+    @extend_schema(
+        tags=["reports"],
+        responses={200: s.SubmissionWithAttemptsSerializer(many=True), **_errors(403, 404)},
+        summary="기관별 신고와 전송 시도 기록(요청·응답, 상태 코드, 소요 시간)",
+    )
+    def get(self, request: Request, report_id: int) -> Response:
+        report = report_get_for(request.user, report_id)
+        api_check_scope(request, report.workplace_id)
+        attempts: dict[int, list[dict[str, Any]]] = {}
+        for a in SubmissionAttempt.objects.filter(submission__report=report).order_by("id"):
+            attempts.setdefault(a.submission_id, []).append(
+                {
+                    "kind": a.kind,
+                    "started_at": a.started_at.isoformat(),
+                    "duration_ms": a.duration_ms,
+                    "method": a.method,
+                    "url": a.url,
+                    "status_code": a.status_code,
+                    "outcome": a.outcome,
+                    "error": a.error,
+                    "request_body": a.request_body,
+                    "response_body": a.response_body,
+                }
+            )
+        rows = []
+        for sub in report.submissions.all():
+            rows.append(
+                {
+                    **submission_as_dict(sub),
+                    "id": sub.pk,
+                    "reference": str(sub.reference),
+                    "deadline_rule": sub.deadline_rule,
+                    "decided_at": sub.decided_at.isoformat() if sub.decided_at else None,
+                    "attempt_log": attempts.get(sub.pk, []),
+                }
+            )
+        return Response(rows)
+
+
+class ReportCorrectView(APIView):
+    @idempotent
+    @extend_schema(
+        tags=["reports"],
+        request=REPORT_REQUEST,
+        responses={
+            201: s.ReportSerializer,
+            **_errors(400, 403, 404, 415),
+            409: OpenApiResponse(s.ErrorSerializer, description="취소·정정된 신고는 정정할 수 없음"),
+        },
+        summary="정정 신고: 새 내용으로 다시 신고하고 기존 신고를 대체(이력은 남음)",
+        description="본문은 같은 종류의 신고 본문 전체입니다(kind는 원래 신고의 것을 씁니다).",
+    )
+    def post(self, request: Request, report_id: int) -> Response:
+        report = report_get_for(request.user, report_id, action=Action.FILE)
+        api_check_scope(request, report.workplace_id)
+        if not isinstance(request.data, dict):
+            return Response(
+                {"error": {"code": "validation_error", "message": "JSON 객체를 보내 주세요."}},
+                status=400,
+            )
+        try:
+            new = report_correct(
+                actor=request.user, report=report, data=dict(request.data), ip=_ip(request)
+            )
+        except ReportStateError as exc:
+            return Response({"error": {"code": "invalid_state", "message": str(exc)}}, status=409)
+        new = report_get_for(request.user, new.pk)
+        return Response(report_as_dict(new), status=status.HTTP_201_CREATED)
+
+
+class WorkplaceBulkReportsView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @idempotent
+    @extend_schema(
+        tags=["bulk"],
+        request={"multipart/form-data": s.BulkUploadRequestSerializer},
+        responses={
+            200: OpenApiResponse(s.BulkUploadSerializer, description="같은 파일을 이미 올림"),
+            201: s.BulkUploadSerializer,
+            **_errors(400, 403, 404, 415),
+        },
+        summary="일괄 신고: CSV/XLSX 검증(dry_run) 또는 검증 후 오류 없는 행 모두 신고",
+        description=(
+            "머리글은 포털에서 내려받는 양식의 한글 머리글입니다. 모든 행의 오류를 행·열별로 "
+            "돌려줍니다(API와 같은 규칙과 문구). dry_run=false이면 오류 없는 행을 작업자가 "
+            "신고하며 진행 상황은 GET .../bulk-reports/{upload_id}/로 봅니다. 같은 파일을 다시 "
+            "올리면 이전 결과를 돌려주며 두 번 신고하지 않습니다."
+        ),
+    )
+    def post(self, request: Request, workplace_id: int) -> Response:
+        workplace = api_workplace(request, workplace_id, action=Action.FILE)
+        form = s.BulkUploadRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload_file = form.validated_data["file"]
+        upload, reused = bulk_validate(
+            actor=request.user,
+            workplace=workplace,
+            content=upload_file.read(),
+            filename=upload_file.name or "",
+            kind=form.validated_data.get("kind"),
+            ip=_ip(request),
+        )
+        if not form.validated_data["dry_run"] and upload.valid_rows:
+            bulk_file_start(actor=request.user, upload=upload, ip=_ip(request))
+        code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
+        return Response(bulk_as_dict(upload, reused=reused), status=code)
+
+
+class WorkplaceBulkReportDetailView(APIView):
+    @extend_schema(
+        tags=["bulk"],
+        responses={200: s.BulkUploadSerializer, **_errors(403, 404)},
+        summary="일괄 신고 진행 상황과 행별 오류",
+    )
+    def get(self, request: Request, workplace_id: int, upload_id: int) -> Response:
+        workplace = api_workplace(request, workplace_id, action=Action.VIEW)
+        upload = BulkUpload.objects.filter(pk=upload_id, workplace=workplace).first()
+        if upload is None:
+            return Response({"error": {"code": "not_found", "message": "찾을 수 없습니다."}}, 404)
+        return Response(bulk_as_dict(upload))

@@ -9,8 +9,28 @@ urlpatterns = [
         api.WorkplaceReportsView.as_view(),
         name="api-workplace-reports",
     ),
+    path(
+        "workplaces/<int:workplace_id>/bulk-reports/",
+        api.WorkplaceBulkReportsView.as_view(),
+        name="api-workplace-bulk-reports",
+    ),
+    path(
+        "workplaces/<int:workplace_id>/bulk-reports/<int:upload_id>/",
+        api.WorkplaceBulkReportDetailView.as_view(),
+        name="api-workplace-bulk-report",
+    ),
     path("reports/<int:report_id>/", api.ReportDetailView.as_view(), name="api-report"),
     path(
+        "reports/<int:report_id>/submissions/",
+        api.ReportSubmissionsView.as_view(),
+        name="api-report-submissions",
+    ),
+    path(
         "reports/<int:report_id>/cancel/", api.ReportCancelView.as_view(), name="api-report-cancel"
+    ),
+    path(
+        "reports/<int:report_id>/correct/",
+        api.ReportCorrectView.as_view(),
+        name="api-report-correct",
     ),
 ]

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from agencies.base import Filing, Receipt, Result
 from agencies.registry import adapter_for
-from agencies.transport import Exchange, PermanentError, TransientError, Transport
+from agencies.transport import AgencyError, Exchange, PermanentError, TransientError, Transport
 from filings.models import (
     FINAL_STATUSES,
     ReportEvent,
@@ -29,11 +30,13 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.status import report_status_refresh
+from filings.webhooks import webhook_enqueue_for_submission
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record, employee_rrn_decrypt
 
 logger = logging.getLogger(__name__)
 SEND_TASK = "filings.tasks.submission_send"
+SEND_MANY_TASK = "filings.tasks.submissions_send"
 POLL_TASK = "filings.tasks.submission_poll"
 
 _transport: Transport | None = None
@@ -151,6 +154,7 @@ def _record(
         report_status_refresh(report_id=sub.report_id)
     if any(st in ("rejected", "failed") for st, _ in events):
         _alert(sub.pk)
+    webhook_enqueue_for_submission(submission_id=sub.pk, status=fields.get("status", sub.status))
     return True
 
 
@@ -164,6 +168,7 @@ def _event(submission: Submission, status: str, message: str) -> None:
     _new_event(submission, status, message).save()
     if status in ("rejected", "failed"):
         _alert(submission.pk)
+    webhook_enqueue_for_submission(submission_id=submission.pk, status=status)
 
 
 def _needs_ordering(submission: Submission) -> bool:
@@ -245,39 +250,20 @@ def submission_send(*, submission_id: int) -> str:
             )
         _attempt_store(sub, "query", found, "unknown")
     sub.attempts_count += 1
-    try:
-        exchange = adapter.submit(filing_for(sub), transport=transport())
-    except PermanentError as exc:
-        message = f"{exc.code} {exc.message}".strip()
-        fields = {
-            "status": SubmissionStatus.REJECTED,
-            "uncertain": False,
-            "attempts_count": sub.attempts_count,
-            "result_code": exc.code[:16],
-            "result_message": message[:500],
-            "decided_at": timezone.now(),
-        }
-        attempt = _attempt(sub, "send", exc.exchange, "permanent", str(exc))
-        _record(sub, mine, fields, [("rejected", f"반려: {message}")], attempt)
-        return "rejected"
-    except TransientError as exc:
-        attempt = _attempt(sub, "send", exc.exchange, "transient", str(exc))
-        return _retry_later(sub, mine, str(exc), attempt, uncertain=exc.maybe_delivered)
-    receipt = exchange.value
+    outcome = _submit(sub, mine)
+    if isinstance(outcome, str):
+        return outcome
+    receipt = outcome.value
     assert receipt is not None
     return _apply_result(
-        sub, mine, receipt, via="send", attempt=_attempt(sub, "send", exchange, receipt.status)
+        sub, mine, receipt, via="send", attempt=_attempt(sub, "send", outcome, receipt.status)
     )
 
 
-def _apply_result(
-    sub: Submission,
-    mine,  # type: ignore[no-untyped-def]
-    answer: Receipt | Result,
-    *,
-    via: str,
-    attempt: SubmissionAttempt | None = None,
-) -> str:
+def _result_changes(
+    sub: Submission, answer: Receipt | Result, *, via: str
+) -> tuple[dict, list[tuple[str, str]]]:
+    """The row fields and timeline entries an agency's answer implies."""
     now = timezone.now()
     status = answer.status
     fields: dict = {
@@ -304,9 +290,158 @@ def _apply_result(
         events.append(("accepted", answer.result_message or "처리완료"))
     elif status == "rejected":
         events.append(("rejected", f"반려: {answer.result_code} {answer.result_message}".strip()))
+    return fields, events
+
+
+def _apply_result(
+    sub: Submission,
+    mine,  # type: ignore[no-untyped-def]
+    answer: Receipt | Result,
+    *,
+    via: str,
+    attempt: SubmissionAttempt | None = None,
+) -> str:
+    fields, events = _result_changes(sub, answer, via=via)
     if not _record(sub, mine, fields, events, attempt):
         return "fenced"
-    return status
+    return answer.status
+
+
+_BATCH_CLAIM = """
+UPDATE filings_submission
+   SET status = %s, claimed_at = %s, uncertain = true
+ WHERE id = ANY(%s) AND status = %s AND NOT uncertain
+   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+RETURNING id
+"""
+
+
+def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
+    """Send a report's fresh submissions together: one claim, one commit for all the answers.
+
+    Same guarantees as `submission_send` for each row (claim, uncertain before the send, fenced
+    writes); rows that need the careful path (uncertain, ordering, not yet due) take it one by one.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BATCH_CLAIM,
+            [
+                SubmissionStatus.SENDING,
+                now,
+                list(submission_ids),
+                SubmissionStatus.QUEUED,
+                now + timedelta(seconds=1),
+            ],
+        )
+        claimed = {row[0] for row in cursor.fetchall()}
+    outcomes = {
+        sid: submission_send(submission_id=sid) for sid in submission_ids if sid not in claimed
+    }
+    subs = Submission.objects.select_related("report__workplace", "report__employee").filter(
+        pk__in=claimed
+    )
+    ready: list[tuple[Submission, Filing]] = []
+    for sub in subs:
+        if _needs_ordering(sub) and _blocked(sub):
+            Submission.objects.filter(
+                pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=now
+            ).update(
+                status=SubmissionStatus.QUEUED,
+                uncertain=False,
+                next_attempt_at=now + timedelta(seconds=2),
+            )
+            _schedule(sub.pk, 2)
+            outcomes[sub.pk] = "waiting"
+            continue
+        sub.attempts_count += 1
+        ready.append((sub, filing_for(sub)))
+    # The agencies answer independently: send in parallel, record in this thread.
+    results = list(_senders().map(lambda pair: _exchange(*pair), ready))
+    answered: list[tuple[Submission, Exchange]] = []
+    for (sub, _filing), result in zip(ready, results, strict=True):
+        mine = Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=now)
+        if isinstance(result, AgencyError):
+            outcomes[sub.pk] = _send_failed(sub, mine, result)
+        else:
+            answered.append((sub, result))
+    outcomes |= _record_answers(answered, claimed_at=now)
+    return outcomes
+
+
+_sender_pool: ThreadPoolExecutor | None = None
+
+
+def _senders() -> ThreadPoolExecutor:
+    global _sender_pool
+    if _sender_pool is None:
+        _sender_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agency-send")
+    return _sender_pool
+
+
+def _exchange(sub: Submission, filing: Filing) -> Exchange | AgencyError:
+    """The HTTP part only (no database), so it can run on a sender thread."""
+    try:
+        return adapter_for(sub.agency).submit(filing, transport=transport())
+    except AgencyError as exc:
+        return exc
+
+
+def _submit(sub: Submission, mine) -> Exchange | str:  # type: ignore[no-untyped-def]
+    """One send; an Exchange with the receipt, or the outcome already recorded on failure."""
+    result = _exchange(sub, filing_for(sub))
+    if isinstance(result, AgencyError):
+        return _send_failed(sub, mine, result)
+    return result
+
+
+def _send_failed(sub: Submission, mine, exc: AgencyError) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(exc, PermanentError):
+        message = f"{exc.code} {exc.message}".strip()
+        fields = {
+            "status": SubmissionStatus.REJECTED,
+            "uncertain": False,
+            "attempts_count": sub.attempts_count,
+            "result_code": exc.code[:16],
+            "result_message": message[:500],
+            "decided_at": timezone.now(),
+        }
+        attempt = _attempt(sub, "send", exc.exchange, "permanent", str(exc))
+        _record(sub, mine, fields, [("rejected", f"반려: {message}")], attempt)
+        return "rejected"
+    maybe = getattr(exc, "maybe_delivered", True)
+    attempt = _attempt(sub, "send", exc.exchange, "transient", str(exc))
+    return _retry_later(sub, mine, str(exc), attempt, uncertain=maybe)
+
+
+def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    if not answered:
+        return {}
+    outcomes: dict[int, str] = {}
+    alerts: list[int] = []
+    with transaction.atomic():
+        SubmissionAttempt.objects.bulk_create(
+            [_attempt(sub, "send", ex, ex.value.status) for sub, ex in answered]
+        )
+        events: list[ReportEvent] = []
+        for sub, exchange in answered:
+            fields, changes = _result_changes(sub, exchange.value, via="send")
+            fenced = Submission.objects.filter(
+                pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=claimed_at
+            )
+            if not fenced.update(**fields):
+                outcomes[sub.pk] = "fenced"
+                continue
+            outcomes[sub.pk] = exchange.value.status
+            events.extend(_new_event(sub, st, msg) for st, msg in changes)
+            if exchange.value.status == "rejected":
+                alerts.append(sub.pk)
+        ReportEvent.objects.bulk_create(events)
+        for report_id in {sub.report_id for sub, _ in answered}:
+            report_status_refresh(report_id=report_id)
+    for submission_id in alerts:
+        _alert(submission_id)
+    return outcomes
 
 
 def backoff_seconds(attempt: int) -> float:

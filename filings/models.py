@@ -195,3 +195,160 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.agency} {self.status}"
+
+
+class IdempotencyRecord(models.Model):
+    """One POST's Idempotency-Key: the first answer, replayed for 24 h to the same caller.
+
+    `status_code` is null while the first request is still running (a concurrent retry gets 409).
+    `owner` is "apikey:<id>" or "user:<id>", so two keys never see each other's answers.
+    """
+
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.method} {self.path} [{self.key}]"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives every submission status change of a workplace (or of a firm's clients)."""
+
+    workplace = models.ForeignKey(
+        Workplace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    firm = models.ForeignKey(
+        "portal.PayrollFirm", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.URLField(_("수신 URL"), max_length=500)
+    description = models.CharField(_("설명"), max_length=200, blank=True)
+    # Encrypted with portal.crypto: we must sign with it, so it cannot be a one-way hash.
+    secret_encrypted = models.BinaryField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("웹훅")
+        verbose_name_plural = _("웹훅")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(workplace__isnull=False) | Q(firm__isnull=False),
+                name="webhook_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint; retried with backoff until delivered or 24 h have passed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("대기")
+        DELIVERED = "delivered", _("전달됨")
+        FAILED = "failed", _("포기(24시간 초과)")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.endpoint_id} ({self.status})"
+
+
+class BulkUpload(models.Model):
+    """One uploaded CSV/XLSX of hire or exit rows: validated first, filed on request."""
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("검증 완료")
+        FILING = "filing", _("신고 중")
+        DONE = "done", _("신고 완료")
+
+    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=8)  # hire | exit
+    filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALIDATED)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    filed_rows = models.PositiveIntegerField(default=0)
+    failed_rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    filing_started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workplace", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.kind}, {self.total_rows})"
+
+
+class BulkRow(models.Model):
+    """One row of an upload. The input (with the resident number) is kept encrypted only."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("오류")
+        VALID = "valid", _("신고 가능")
+        FILED = "filed", _("신고됨")
+        FAILED = "failed", _("신고 실패")
+
+    upload = models.ForeignKey(BulkUpload, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    name = models.CharField(max_length=100, blank=True)
+    rrn_masked = models.CharField(max_length=14, blank=True)
+    data_encrypted = models.BinaryField()
+    status = models.CharField(max_length=8, choices=Status.choices)
+    # [{"column": "입사일", "field": "hire_date", "rule": "date_format", "message": "..."}]
+    errors = models.JSONField(default=list, blank=True)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["upload_id", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "row_number"], name="bulk_row_unique")
+        ]
+        indexes = [models.Index(fields=["upload", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}:{self.row_number} {self.status}"

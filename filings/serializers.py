@@ -141,3 +141,128 @@ class ErrorBodySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
+
+
+class AttemptSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["send", "query"])
+    started_at = serializers.DateTimeField()
+    duration_ms = serializers.IntegerField()
+    method = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    status_code = serializers.IntegerField(allow_null=True)
+    outcome = serializers.CharField()
+    error = serializers.CharField(allow_blank=True)
+    request_body = serializers.CharField(
+        allow_blank=True, help_text="보낸 전문(주민등록번호는 가려져 있음)"
+    )
+    response_body = serializers.CharField(allow_blank=True)
+
+
+class SubmissionWithAttemptsSerializer(SubmissionSerializer):
+    id = serializers.IntegerField()
+    reference = serializers.UUIDField(help_text="기관 조회에 쓰는 우리 쪽 참조번호")
+    deadline_rule = serializers.CharField(allow_blank=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    attempt_log = AttemptSerializer(many=True)
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="파일의 행 번호(머리글 = 1행)")
+    column = serializers.CharField(help_text="열 이름(한글 머리글)")
+    field = serializers.CharField()
+    rule = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BulkUploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV(UTF-8 또는 CP949) 또는 XLSX, 최대 10,000행")
+    dry_run = serializers.BooleanField(
+        default=True, help_text="true: 검증만, false: 검증 후 오류 없는 행을 모두 신고"
+    )
+    kind = serializers.ChoiceField(
+        choices=["hire", "exit"], required=False, help_text="생략하면 머리글로 판단"
+    )
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["hire", "exit"])
+    status = serializers.ChoiceField(choices=["validated", "filing", "done"])
+    filename = serializers.CharField(allow_blank=True)
+    sha256 = serializers.CharField()
+    total_rows = serializers.IntegerField()
+    valid_rows = serializers.IntegerField()
+    error_rows = serializers.IntegerField()
+    filed_rows = serializers.IntegerField()
+    failed_rows = serializers.IntegerField()
+    reused = serializers.BooleanField(help_text="같은 파일을 이미 올린 적이 있어 그 결과를 돌려줌")
+    errors = BulkRowErrorSerializer(many=True)
+
+
+class EmployeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    workplace_id = serializers.IntegerField()
+    name = serializers.CharField()
+    rrn_masked = serializers.CharField(help_text="앞 7자리만 보이는 번호(예: 900101-1******)")
+    is_foreigner = serializers.BooleanField()
+    nationality = serializers.CharField()
+    visa = serializers.CharField(allow_blank=True)
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=["M", "F"])
+    hire_date = serializers.DateField(allow_null=True)
+    last_working_day = serializers.DateField(allow_null=True)
+    loss_date = serializers.DateField(allow_null=True)
+    monthly_wage = serializers.IntegerField()
+    employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES))
+    weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    monthly_days = serializers.IntegerField(allow_null=True)
+    job_code = serializers.CharField(allow_blank=True)
+    is_representative = serializers.BooleanField()
+    contract_end = serializers.DateField(allow_null=True)
+    active = serializers.BooleanField()
+
+
+class EmployeeCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    rrn = serializers.CharField(max_length=20, help_text="주민등록번호 또는 외국인등록번호")
+    nationality = serializers.RegexField(r"^[A-Za-z]{2}$", default="KR")
+    visa = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    hire_date = serializers.DateField(required=False, allow_null=True)
+    monthly_wage = serializers.IntegerField(min_value=0, max_value=10_000_000_000, default=0)
+    employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES), default="regular")
+    weekly_hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=68, required=False, allow_null=True
+    )
+    monthly_days = serializers.IntegerField(
+        min_value=0, max_value=31, required=False, allow_null=True
+    )
+    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True, default="")
+    is_representative = serializers.BooleanField(default=False)
+    contract_end = serializers.DateField(required=False, allow_null=True)
+
+
+class EmployeeUpdateSerializer(serializers.Serializer):
+    """Fields a payroll program may change; the resident number never changes here."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    visa = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    monthly_wage = serializers.IntegerField(min_value=0, max_value=10_000_000_000, required=False)
+    employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES), required=False)
+    weekly_hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=68, required=False, allow_null=True
+    )
+    monthly_days = serializers.IntegerField(
+        min_value=0, max_value=31, required=False, allow_null=True
+    )
+    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True)
+    is_representative = serializers.BooleanField(required=False)
+    contract_end = serializers.DateField(required=False, allow_null=True)
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    description = serializers.CharField(allow_blank=True)
+    workplace_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    active = serializers.BooleanField()

@@ -29,11 +29,12 @@ from filings.status import report_status_refresh
 from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
 from portal.models import Employee, EmploymentType, Workplace
-from portal.outbox import outbox_enqueue, outbox_enqueue_many
+from portal.outbox import outbox_enqueue
 from portal.services import audit_record, employee_set_rrn, rrn_index
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
 SEND_TASK = "filings.tasks.submission_send"
+SEND_MANY_TASK = "filings.tasks.submissions_send"
 
 
 class IdempotencyConflict(Exception):
@@ -321,7 +322,9 @@ def _fan_out(report: Report) -> list[str]:
             for s in submissions
         ]
     )
-    outbox_enqueue_many(task=SEND_TASK, args_list=[[s.pk] for s in submissions])
+    if submissions:
+        # One task for the report's fresh submissions; each is claimed and recorded on its own.
+        outbox_enqueue(task=SEND_MANY_TASK, args=[[s.pk for s in submissions]])
     if not agencies:
         ReportEvent.objects.create(
             report=report, status="not_required", message="적용 대상 보험이 없어 신고하지 않습니다."

@@ -14,6 +14,12 @@ def submission_send(submission_id: int) -> str:
     return delivery.submission_send(submission_id=submission_id)
 
 
+@shared_task(name="filings.tasks.submissions_send", acks_late=True)
+def submissions_send(submission_ids: list[int]) -> dict[int, str]:
+    """A new report's submissions in one task (the fan-out); each row is still claimed alone."""
+    return delivery.submissions_send(submission_ids=submission_ids)
+
+
 @shared_task(name="filings.tasks.submission_poll", acks_late=True)
 def submission_poll(submission_id: int) -> str:
     return delivery.submission_poll(submission_id=submission_id)
@@ -35,3 +41,29 @@ def results_poll() -> int:
     for submission_id in ids:
         task_publish(task=delivery.POLL_TASK, args=[submission_id])
     return len(ids)
+
+
+@shared_task(name="filings.tasks.webhook_deliver", acks_late=True)
+def webhook_deliver(delivery_id: int) -> str:
+    from filings import webhooks
+
+    return webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="filings.tasks.bulk_file", acks_late=True)
+def bulk_file(upload_id: int) -> str:
+    from filings import bulk
+
+    return bulk.bulk_file_run(upload_id=upload_id)
+
+
+@shared_task(name="filings.tasks.api_sweep")
+def api_sweep() -> int:
+    """Beat: due webhook retries, stalled bulk filings, expired idempotency keys."""
+    from filings import bulk, idempotency, webhooks
+
+    count = webhooks.webhook_sweep()
+    for upload_id in bulk.bulk_uploads_stalled():
+        count += task_publish(task=bulk.FILE_TASK, args=[upload_id])
+    idempotency.idempotency_purge()
+    return count

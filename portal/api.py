@@ -1,9 +1,39 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.generics import ListAPIView
+from __future__ import annotations
 
-from portal.access import workplaces_for
-from portal.models import Workplace
+from typing import Any
+
+import django_filters
+from django.db import transaction
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from filings import serializers as fs
+from filings.idempotency import idempotent
+from portal.access import Action, workplaces_for
+from portal.api_access import api_check_scope, api_workplace
+from portal.errors import FieldErrors
+from portal.identifiers import IdentifierError, person_number_parse
+from portal.models import Employee, Workplace
+from portal.services import audit_record, employee_create, rrn_index
+
+ERRORS = {
+    400: OpenApiResponse(fs.ErrorSerializer, description="입력 오류: 필드와 규칙을 밝힙니다."),
+    401: OpenApiResponse(fs.ErrorSerializer, description="인증 필요"),
+    403: OpenApiResponse(fs.ErrorSerializer, description="권한 없음"),
+    404: OpenApiResponse(fs.ErrorSerializer, description="없거나 접근할 수 없음"),
+    415: OpenApiResponse(fs.ErrorSerializer, description="지원하지 않는 Content-Type"),
+    429: OpenApiResponse(fs.ErrorSerializer, description="요청 수 제한 초과(Retry-After)"),
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in (*codes, 401, 429)}
 
 
 class WorkplaceSerializer(serializers.ModelSerializer):
@@ -12,7 +42,7 @@ class WorkplaceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "business_registration_number", "management_number"]
 
 
-@extend_schema(tags=["workplaces"])
+@extend_schema(tags=["workplaces"], responses={200: WorkplaceSerializer(many=True), **_errors(403)})
 class WorkplaceListView(ListAPIView):
     """Workplaces the caller may access (owner, HR staff, or a live delegation)."""
 
@@ -25,3 +55,170 @@ class WorkplaceListView(ListAPIView):
         if key is not None and hasattr(key, "workplaces") and key.workplaces.exists():
             qs = qs.filter(id__in=key.workplaces.values("id"))
         return qs.order_by("id")
+
+
+def employee_as_dict(employee: Employee) -> dict[str, Any]:
+    """Never the full number: only the masked form the model keeps."""
+    return {
+        "id": employee.pk,
+        "workplace_id": employee.workplace_id,
+        "name": employee.name,
+        "rrn_masked": employee.rrn_masked,
+        "is_foreigner": employee.is_foreigner,
+        "nationality": employee.nationality,
+        "visa": employee.visa,
+        "birth_date": employee.birth_date.isoformat(),
+        "sex": employee.sex,
+        "hire_date": employee.hire_date.isoformat() if employee.hire_date else None,
+        "last_working_day": (
+            employee.last_working_day.isoformat() if employee.last_working_day else None
+        ),
+        "loss_date": employee.loss_date.isoformat() if employee.loss_date else None,
+        "monthly_wage": employee.monthly_wage,
+        "employment_type": employee.employment_type,
+        "weekly_hours": str(employee.weekly_hours) if employee.weekly_hours is not None else None,
+        "monthly_days": employee.monthly_days,
+        "job_code": employee.job_code,
+        "is_representative": employee.is_representative,
+        "contract_end": employee.contract_end.isoformat() if employee.contract_end else None,
+        "active": employee.loss_date is None,
+    }
+
+
+def _ip(request: Request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class EmployeeFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(
+        field_name="loss_date", lookup_expr="isnull", label="재직 중(true) / 상실(false)"
+    )
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Employee
+        fields = ["active", "name"]
+
+
+class WorkplaceEmployeesView(ListAPIView):
+    serializer_class = fs.EmployeeSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EmployeeFilter
+
+    def get_queryset(self) -> QuerySet[Employee]:
+        if getattr(self, "swagger_fake_view", False):
+            return Employee.objects.none()
+        workplace = api_workplace(self.request, self.kwargs["workplace_id"], action=Action.VIEW)
+        return Employee.objects.filter(workplace=workplace).order_by("id")
+
+    @extend_schema(
+        tags=["employees"],
+        responses={200: fs.EmployeeSerializer(many=True), **_errors(400, 403, 404)},
+        summary="사업장 근로자 목록(주민등록번호는 가린 형태만)",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([employee_as_dict(e) for e in page or []])
+
+    @idempotent
+    @extend_schema(
+        tags=["employees"],
+        request=fs.EmployeeCreateSerializer,
+        responses={201: fs.EmployeeSerializer, **_errors(400, 403, 404, 415)},
+        summary="근로자 등록(신고 없이; 이미 취득신고된 사람을 옮겨 올 때)",
+        description="입사 신고까지 하려면 POST /workplaces/{id}/reports/ (kind=hire)를 쓰세요.",
+    )
+    def post(self, request: Request, workplace_id: int) -> Response:
+        workplace = api_workplace(request, workplace_id, action=Action.FILE)
+        form = fs.EmployeeCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        try:
+            digits = person_number_parse(data["rrn"]).digits
+        except IdentifierError as exc:
+            raise FieldErrors({"rrn": [(exc.rule, exc.message)]}) from None
+        if Employee.objects.filter(
+            workplace=workplace, rrn_index=rrn_index(digits), loss_date__isnull=True
+        ).exists():
+            raise FieldErrors(
+                {"rrn": [("already_employed", "이 사업장에 이미 등록된 재직자입니다.")]}
+            )
+        try:
+            employee = employee_create(
+                actor=request.user,
+                workplace=workplace,
+                name=data.pop("name"),
+                rrn=data.pop("rrn"),
+                nationality=data.pop("nationality"),
+                visa=data.pop("visa", ""),
+                ip=_ip(request),
+                **data,
+            )
+        except IdentifierError as exc:
+            raise FieldErrors({"rrn": [(exc.rule, exc.message)]}) from None
+        return Response(employee_as_dict(employee), status=status.HTTP_201_CREATED)
+
+
+def employee_update(
+    *, actor: Any, employee: Employee, changes: dict[str, Any], ip: str | None = None
+) -> Employee:
+    """Change the editable fields and leave an audit trail of which fields changed."""
+    errors = FieldErrors()
+    nationality = employee.nationality
+    if "visa" in changes:
+        if nationality == "KR" and changes["visa"]:
+            errors.add("visa", "not_for_nationals", "내국인은 체류자격을 비워 두세요.")
+        if nationality != "KR" and not changes["visa"]:
+            errors.add("visa", "required_for_foreigner", "외국인은 체류자격을 입력해 주세요.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        Employee.objects.filter(pk=employee.pk).update(**changes)
+        audit_record(
+            actor=actor,
+            action="employee.update",
+            obj=employee,
+            workplace=employee.workplace,
+            ip=ip,
+            data={"fields": sorted(changes)},
+        )
+    employee.refresh_from_db()
+    return employee
+
+
+class EmployeeDetailView(APIView):
+    def _employee(self, request: Request, employee_id: int, action: Action) -> Employee:
+        employee = (
+            Employee.objects.filter(pk=employee_id, workplace__in=workplaces_for(request.user, action=action))
+            .select_related("workplace")
+            .first()
+        )
+        if employee is None:
+            from django.http import Http404
+
+            raise Http404
+        api_check_scope(request, employee.workplace_id)
+        return employee
+
+    @extend_schema(
+        tags=["employees"],
+        responses={200: fs.EmployeeSerializer, **_errors(403, 404)},
+        summary="근로자 한 명(주민등록번호는 가린 형태만)",
+    )
+    def get(self, request: Request, employee_id: int) -> Response:
+        return Response(employee_as_dict(self._employee(request, employee_id, Action.VIEW)))
+
+    @extend_schema(
+        tags=["employees"],
+        request=fs.EmployeeUpdateSerializer,
+        responses={200: fs.EmployeeSerializer, **_errors(400, 403, 404, 415)},
+        summary="근로자 정보 수정(성명, 체류자격, 보수, 근로조건)",
+        description="보수 변경을 기관에 신고하려면 kind=pay_change 신고를 쓰세요.",
+    )
+    def patch(self, request: Request, employee_id: int) -> Response:
+        employee = self._employee(request, employee_id, Action.FILE)
+        form = fs.EmployeeUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        employee = employee_update(
+            actor=request.user, employee=employee, changes=dict(form.validated_data), ip=_ip(request)
+        )
+        return Response(employee_as_dict(employee))

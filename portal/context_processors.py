@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from portal.access import Action, can
-from portal.selectors import CURRENT_KEY, workplace_choices
+from portal.access import Action
+from portal.selectors import CURRENT_KEY, role_allows, workplace_choices
 
 
 def portal_nav(request: HttpRequest) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def portal_nav(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def nav() -> dict[str, Any]:
-        choices = workplace_choices(user)
+        choices = workplace_choices(request)
         current = request.session.get(CURRENT_KEY)
         ids = {wid for wid, _ in choices}
         if current not in ids:
@@ -26,8 +26,8 @@ def portal_nav(request: HttpRequest) -> dict[str, Any]:
             "workplaces": choices,
             "current_id": current,
             "many": len(choices) > 1,
-            "is_owner": bool(current and can(user, current, Action.MANAGE)),
-            "can_file": bool(current and can(user, current, Action.FILE)),
+            "is_owner": bool(current and role_allows(request, current, Action.MANAGE)),
+            "can_file": bool(current and role_allows(request, current, Action.FILE)),
         }
 
     return {"portal_nav": SimpleLazyObject(nav)}

@@ -98,7 +98,9 @@ class HireForm(SensitiveForm):
     weekly_hours = forms.CharField(
         label=_("주 소정근로시간"), required=False, widget=_number(inputmode="decimal")
     )
-    monthly_days = forms.CharField(label=_("월 근로일수 (일용직)"), required=False, widget=_number())
+    monthly_days = forms.CharField(
+        label=_("월 근로일수 (일용직)"), required=False, widget=_number()
+    )
     monthly_wage = forms.CharField(label=_("월 보수액 (원)"), required=False, widget=_number())
     job_code = forms.CharField(
         label=_("직종부호 (3자리)"),

@@ -12,9 +12,7 @@ urlpatterns = [
     path("account/", auth.backup_codes_renew, name="account"),
     path("logout/", auth.logout_view, name="logout"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"
-    ),
+    path("password-reset/sent/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",
         auth.PasswordResetConfirmView.as_view(),
@@ -55,7 +53,5 @@ urlpatterns = [
         name="delegation_revoke",
     ),
     path("manage/members/", manage.members, name="members"),
-    path(
-        "manage/members/<int:membership_id>/remove/", manage.member_remove, name="member_remove"
-    ),
+    path("manage/members/<int:membership_id>/remove/", manage.member_remove, name="member_remove"),
 ]

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission
 from filings.selectors import reports_for
-from portal.access import Action, can, workplace_get_for, workplaces_for
+from portal.access import Action, Role, role_for, workplaces_for
 from portal.models import Employee, Workplace
 
 CURRENT_KEY = "workplace_id"
@@ -25,24 +25,49 @@ def workplace_current(request: HttpRequest, *, action: Action = Action.VIEW) -> 
     For filing or managing there is no fallback to another workplace: the action applies to the
     workplace on screen or to none.
     """
-    workplace = None
+    allowed = workplaces_for(request.user)
     wid = request.session.get(CURRENT_KEY)
-    if wid is not None:
-        try:
-            workplace = workplace_get_for(request.user, wid, action=Action.VIEW)
-        except Http404:  # the grant ended: fall back to the first workplace still allowed
-            request.session.pop(CURRENT_KEY, None)
+    workplace = allowed.filter(pk=wid).first() if isinstance(wid, int) else None
     if workplace is None:
-        workplace = workplaces_for(request.user).order_by("name", "id").first()
-        if workplace is not None:
-            request.session[CURRENT_KEY] = workplace.pk
-    if workplace is not None and action != Action.VIEW and not can(request.user, workplace, action):
+        # The grant ended (or first visit): fall back to the first workplace still allowed.
+        workplace = allowed.order_by("name", "id").first()
+        if workplace is None:
+            request.session.pop(CURRENT_KEY, None)
+            return None
+        request.session[CURRENT_KEY] = workplace.pk
+    if action != Action.VIEW and not role_allows(request, workplace.pk, action):
         return None
     return workplace
 
 
-def workplace_choices(user: Any) -> list[tuple[int, str]]:
-    return list(workplaces_for(user).order_by("name", "id").values_list("id", "name"))
+def role_cached(request: HttpRequest, workplace_id: int) -> Role | None:
+    """portal.access.role_for, asked once per request and workplace (menus and buttons share it)."""
+    cache = request.__dict__.setdefault("_portal_roles", {})
+    if workplace_id not in cache:
+        cache[workplace_id] = role_for(request.user, workplace_id)
+    return cache[workplace_id]
+
+
+_ROLE_ACTIONS = {
+    Role.OWNER: {Action.VIEW, Action.FILE, Action.MANAGE},
+    Role.HR: {Action.VIEW, Action.FILE},
+    Role.AGENT: {Action.VIEW, Action.FILE},
+    Role.OPERATOR: {Action.VIEW},
+}
+
+
+def role_allows(request: HttpRequest, workplace_id: int, action: Action) -> bool:
+    role = role_cached(request, workplace_id)
+    return role is not None and action in _ROLE_ACTIONS[role]
+
+
+def workplace_choices(request: HttpRequest) -> list[tuple[int, str]]:
+    """(id, name) of every workplace the user may see; one query per request."""
+    if "_portal_choices" not in request.__dict__:
+        request._portal_choices = list(  # type: ignore[attr-defined]
+            workplaces_for(request.user).order_by("name", "id").values_list("id", "name")
+        )
+    return request._portal_choices  # type: ignore[attr-defined]
 
 
 def _pending_deadline_q(prefix: str = "") -> Q:
@@ -94,10 +119,10 @@ class BoardRow:
         return bool(self.rejected or self.failed or self.due_soon)
 
 
-def agent_board(user: Any) -> list[BoardRow]:
+def agent_board(request: HttpRequest) -> list[BoardRow]:
     """One row per workplace the user may see, in three queries whatever the number of clients."""
-    workplaces = workplaces_for(user)
-    names = dict(workplaces.values_list("id", "name"))
+    workplaces = workplaces_for(request.user)
+    names = dict(workplace_choices(request))
     counts = {
         row["workplace_id"]: row
         for row in Report.objects.filter(workplace__in=workplaces)

@@ -58,7 +58,9 @@ def fresh_code_ok(request: HttpRequest, form: SensitiveForm) -> bool | HttpRespo
         return True
     token = (form.cleaned_data.get("otp_token") or "").strip()
     if not token:
-        form.add_error("otp_token", _("마지막 인증 후 10분이 지났습니다. 인증 코드를 다시 입력해 주세요."))
+        form.add_error(
+            "otp_token", _("마지막 인증 후 10분이 지났습니다. 인증 코드를 다시 입력해 주세요.")
+        )
         return False
     if otp.otp_refresh(request, token):
         return True

@@ -3,6 +3,7 @@ the correction of any of them. Every submit asks for a fresh code when the last 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -93,9 +94,13 @@ def _file_page(request: HttpRequest, kind: str) -> HttpResponse:
                 form.add_service_errors(exc)
             except IdempotencyConflict:
                 key = uuid.uuid4().hex
-                form.add_error(None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요."))
+                form.add_error(
+                    None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요.")
+                )
             else:
-                messages.success(request, _("신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다."))
+                messages.success(
+                    request, _("신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다.")
+                )
                 return redirect("portal:report_detail", report_id=report.pk)
     return render(
         request,
@@ -178,13 +183,13 @@ def hire_preview(request: HttpRequest) -> HttpResponse:
     decisions: list[dict[str, Any]] = []
     if birth is not None and birth <= hire_date:
         contract_end = None
-        try:
+        with contextlib.suppress(ValueError):
             contract_end = date.fromisoformat(p.get("contract_end", ""))
-        except ValueError:
-            pass
         months = None
         if contract_end and contract_end >= hire_date:
-            months = (contract_end.year - hire_date.year) * 12 + contract_end.month - hire_date.month
+            months = (
+                (contract_end.year - hire_date.year) * 12 + contract_end.month - hire_date.month
+            )
             months += 1 if contract_end.day >= hire_date.day else 0
         coverage = coverage_decide(
             data=CoverageInput(
@@ -202,9 +207,7 @@ def hire_preview(request: HttpRequest) -> HttpResponse:
         )
         for agency, item in coverage.as_dict().items():
             decisions.append({"agency": agency, "label": AGENCY_LABELS[agency], **item})
-    return render(
-        request, "portal/_coverage_preview.html", {"decisions": decisions, "note": note}
-    )
+    return render(request, "portal/_coverage_preview.html", {"decisions": decisions, "note": note})
 
 
 @verified_required
@@ -217,10 +220,8 @@ def exit_preview(request: HttpRequest) -> HttpResponse:
     if workplace is not None and p.get("employee_id", "").isdigit():
         employee = Employee.objects.filter(pk=int(p["employee_id"]), workplace=workplace).first()
     loss_date = None
-    try:
+    with contextlib.suppress(ValueError):
         loss_date = date.fromisoformat(p.get("last_working_day", "")) + timedelta(days=1)
-    except ValueError:
-        pass
     rows: list[dict[str, Any]] = []
     reason = p.get("reason_code", "")
     if reason in EI_LOSS_REASONS:

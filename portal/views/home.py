@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal.access import Action, workplace_get_for, workplaces_for
+from portal.access import Action, workplace_get_for
+from portal.models import Workplace
 from portal.selectors import (
     CURRENT_KEY,
     agent_board,
@@ -23,7 +24,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     workplace = current_or_none(request)
     if workplace is None:
         return render(request, "portal/no_workplace.html")
-    scope = workplaces_for(request.user).filter(pk=workplace.pk)
+    scope = Workplace.objects.filter(pk=workplace.pk)  # already checked by workplace_current
     return render(
         request,
         "portal/dashboard.html",
@@ -39,7 +40,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @verified_required
 @require_POST
 def workplace_switch(request: HttpRequest) -> HttpResponse:
-    workplace = workplace_get_for(request.user, request.POST.get("workplace", ""), action=Action.VIEW)
+    workplace = workplace_get_for(
+        request.user, request.POST.get("workplace", ""), action=Action.VIEW
+    )
     request.session[CURRENT_KEY] = workplace.pk
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -52,7 +55,7 @@ def workplace_switch(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 def board(request: HttpRequest) -> HttpResponse:
-    rows = agent_board(request.user)
+    rows = agent_board(request)
     return render(
         request,
         "portal/board.html",

@@ -62,7 +62,9 @@ def delegation_revoke_view(request: HttpRequest, delegation_id: int) -> HttpResp
     if delegation is None:
         raise Http404
     delegation_revoke(actor=request.user, delegation=delegation, ip=client_ip(request))
-    messages.success(request, _("위임을 철회했습니다. 대행기관은 더 이상 이 사업장을 볼 수 없습니다."))
+    messages.success(
+        request, _("위임을 철회했습니다. 대행기관은 더 이상 이 사업장을 볼 수 없습니다.")
+    )
     return redirect("portal:delegations")
 
 
@@ -71,9 +73,11 @@ def members(request: HttpRequest) -> HttpResponse:
     workplace = _owned(request)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = get_user_model().objects.filter(
-            username=form.cleaned_data["username"], is_active=True
-        ).first()
+        user = (
+            get_user_model()
+            .objects.filter(username=form.cleaned_data["username"], is_active=True)
+            .first()
+        )
         if user is None:
             form.add_error("username", _("이 아이디의 사용자가 없습니다."))
         elif Membership.objects.filter(user=user, workplace=workplace).exists():
@@ -118,4 +122,3 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         member.delete()
     messages.success(request, _("구성원을 삭제했습니다."))
     return redirect("portal:members")
-

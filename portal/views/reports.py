@@ -23,9 +23,9 @@ from filings.models import (
 from filings.selectors import AGENCY_ORDER, report_get_for
 from filings.services import ReportStateError, report_cancel
 from notifications.deadlines import days_left
-from portal.access import Action, can
+from portal.access import Action
 from portal.forms import AGENCY_LABELS, ReportFilterForm
-from portal.selectors import reports_filtered
+from portal.selectors import CURRENT_KEY, reports_filtered, role_allows
 from portal.views.common import client_ip, current_or_none, verified_required
 
 PAGE_SIZE = 50
@@ -82,7 +82,7 @@ def _timeline(report: Report) -> dict[str, Any]:
 
 
 def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
-    may_file = can(request.user, report.workplace_id, Action.FILE)
+    may_file = role_allows(request, report.workplace_id, Action.FILE)
     changeable = report.status not in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED)
     return {
         "can_cancel": may_file and changeable,
@@ -93,6 +93,8 @@ def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
 @verified_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_get_for(request.user, report_id)
+    # Opening a report of another client makes that client the current workplace (switcher).
+    request.session[CURRENT_KEY] = report.workplace_id
     context = {**_timeline(report), **_actions(request, report)}
     return render(request, "portal/report_detail.html", context)
 

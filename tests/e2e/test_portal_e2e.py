@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from filings.models import Report
 from portal.models import Membership
 from tests.e2e.conftest import shot
 from tests.factories import (
@@ -20,7 +21,6 @@ from tests.factories import (
     WorkplaceFactory,
     valid_rrn,
 )
-from filings.models import Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +65,9 @@ def test_employer_enrols_files_a_hire_and_sees_four_accepted_without_reloading(
     page.goto("/file/hire/")
     page.get_by_label("성명").fill("이입사")
     page.get_by_label("주민(외국인)등록번호").fill(valid_rrn(date(1991, 4, 9), serial=777))
-    page.get_by_label("입사일(자격취득일)").fill((timezone.localdate() - timedelta(days=1)).isoformat())
+    page.get_by_label("입사일(자격취득일)").fill(
+        (timezone.localdate() - timedelta(days=1)).isoformat()
+    )
     page.get_by_label("주 소정근로시간").fill("40")
     page.get_by_label("월 보수액 (원)").fill("3100000")
     page.get_by_label("직종부호 (3자리)").fill("024")

@@ -45,7 +45,9 @@ def enrol(client: Client, user: AbstractBaseUser) -> tuple[TOTPDevice, list[str]
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post("/login/enrol/", {"token": code_for(device)})
     assert response.status_code == 200
-    codes = re.findall(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", response.content.decode())
+    codes = re.findall(
+        r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", response.content.decode()
+    )
     device.refresh_from_db()
     return device, codes
 
@@ -72,7 +74,9 @@ def test_first_sign_in_requires_enrolment_with_a_qr_code_and_shows_ten_backup_co
     assert client.get("/dashboard/").status_code == 200
 
 
-def test_backup_codes_are_stored_hashed_not_in_clear(client: Client, user: AbstractBaseUser) -> None:
+def test_backup_codes_are_stored_hashed_not_in_clear(
+    client: Client, user: AbstractBaseUser
+) -> None:
     _, codes = enrol(client, user)
     stored = list(BackupCode.objects.filter(user=user).values_list("secret_hash", flat=True))
     assert len(stored) == 10
@@ -128,7 +132,9 @@ def test_five_wrong_codes_lock_the_account_even_with_the_right_password(
         assert password_step(after, user) == "/login/code/"
 
 
-def test_wrong_passwords_and_wrong_codes_count_together(client: Client, user: AbstractBaseUser) -> None:
+def test_wrong_passwords_and_wrong_codes_count_together(
+    client: Client, user: AbstractBaseUser
+) -> None:
     enrol(client, user)
     client.post("/logout/")
     for _ in range(3):
@@ -138,7 +144,9 @@ def test_wrong_passwords_and_wrong_codes_count_together(client: Client, user: Ab
     assert client.post("/login/code/", {"token": "000000"}).status_code == 429
 
 
-def test_password_reset_never_skips_the_second_factor(client: Client, user: AbstractBaseUser) -> None:
+def test_password_reset_never_skips_the_second_factor(
+    client: Client, user: AbstractBaseUser
+) -> None:
     enrol(client, user)
     client.post("/logout/")
     client.post("/password-reset/", {"email": user.email})
@@ -185,7 +193,9 @@ def test_sensitive_action_asks_for_a_fresh_code_after_ten_minutes(
         assert 'name="token"' not in client.get("/account/").content.decode()
 
 
-def test_idle_session_expires_after_thirty_minutes(settings, client: Client, user: AbstractBaseUser) -> None:
+def test_idle_session_expires_after_thirty_minutes(
+    settings, client: Client, user: AbstractBaseUser
+) -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     enrol(client, user)
     with time_machine.travel(time.time() + 31 * 60, tick=False):

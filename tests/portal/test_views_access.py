@@ -116,14 +116,20 @@ def test_nobody_reveals_a_number_of_another_workplace(
     assert not AccessRecord.objects.exists()
 
 
-def test_a_password_only_session_reaches_no_portal_page(client: Client, owner: AbstractBaseUser) -> None:
+def test_a_password_only_session_reaches_no_portal_page(
+    client: Client, owner: AbstractBaseUser
+) -> None:
     client.force_login(owner)
     for url in ("/dashboard/", "/reports/", "/file/hire/", "/employees/", "/board/"):
         assert client.get(url).status_code == 302, url
 
 
 def test_agent_board_lists_every_delegated_workplace_with_what_needs_attention(
-    verified_client: Callable[..., Client], agent: AbstractBaseUser, firm: PayrollFirm, owner: AbstractBaseUser, workplace: Workplace
+    verified_client: Callable[..., Client],
+    agent: AbstractBaseUser,
+    firm: PayrollFirm,
+    owner: AbstractBaseUser,
+    workplace: Workplace,
 ) -> None:
     second = WorkplaceFactory(name="둘째상사")
     DelegationFactory(firm=firm, workplace=second, granted_by=owner)

@@ -150,8 +150,13 @@ def test_report_list_filters_and_paginates(
 ) -> None:
     Report.objects.bulk_create(
         [
-            Report(workplace=workplace, kind="pay_change", event_date=date(2026, 3, 1), data={},
-                   status="rejected" if i % 2 else "completed")
+            Report(
+                workplace=workplace,
+                kind="pay_change",
+                event_date=date(2026, 3, 1),
+                data={},
+                status="rejected" if i % 2 else "completed",
+            )
             for i in range(120)
         ]
     )

@@ -1,0 +1,200 @@
+"""Idempotency-Key for every API POST: the first answer is stored and replayed for 24 hours.
+
+Contract (Stripe's): the same key with the same request replays the stored status and body; the
+same key with another request is 422 `idempotency_key_mismatch`; a retry while the first request
+is still running is 409 `idempotency_key_in_use`. Keys are scoped per API key (or per user for a
+browser session). Answers that a retry should be allowed to change (5xx, 401, 403, 409, 429)
+are not stored: the key is released instead.
+
+Usage: put `@idempotent` ABOVE `@extend_schema` on a DRF view's `post`; it also documents the
+header and the 409/422 answers in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from filings.models import IdempotencyRecord
+from portal.models import ApiKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+KEEP_HOURS = 24
+# A first request that has not finished after this long died; its key may be taken over.
+IN_FLIGHT_LEASE_SECONDS = 120
+NOT_STORED = frozenset({401, 403, 409, 429})
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "재시도해도 한 번만 처리되게 하는 키(255자 이하, 24시간 보관). 같은 키와 같은 본문이면 "
+        "처음 응답을 그대로 돌려주고(Idempotent-Replayed: true), 다른 본문이면 422, "
+        "처음 요청이 아직 처리 중이면 409입니다."
+    ),
+)
+
+
+def _error(code: str, message: str, status: int, field_rule: str | None = None) -> Response:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if field_rule:
+        body["error"]["fields"] = {HEADER: [{"rule": field_rule, "message": message}]}
+    return Response(body, status=status)
+
+
+def idempotency_owner(request: Request) -> str:
+    if isinstance(request.auth, ApiKey):
+        return f"apikey:{request.auth.pk}"
+    return f"user:{request.user.pk}"
+
+
+def request_fingerprint(request: Request) -> str:
+    """Method, path and body; uploaded files count by their content hash."""
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    if hasattr(data, "lists"):  # QueryDict (form or multipart)
+        fields = {k: v for k, v in data.lists() if k not in request.FILES}
+        digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _claim(owner: str, key: str, request: Request, fingerprint: str) -> IdempotencyRecord | Response:
+    """Insert the in-flight row (committed at once), or answer from the existing one."""
+    now = timezone.now()
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    owner=owner,
+                    key=key,
+                    method=request.method or "",
+                    path=request.path[:500],
+                    fingerprint=fingerprint,
+                )
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if existing is None:
+            continue  # released by its first request in the meantime
+        expired = existing.created_at < now - timedelta(hours=KEEP_HOURS)
+        stale = existing.status_code is None and existing.created_at < now - timedelta(
+            seconds=IN_FLIGHT_LEASE_SECONDS
+        )
+        if expired or stale:
+            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            continue
+        if existing.fingerprint != fingerprint:
+            return _error(
+                "idempotency_key_mismatch",
+                "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요.",
+                422,
+            )
+        if existing.status_code is None:
+            return _error(
+                "idempotency_key_in_use",
+                "같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 뒤 다시 보내 주세요.",
+                409,
+            )
+        response = Response(existing.response_body, status=existing.status_code)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    return _error(
+        "idempotency_key_in_use", "같은 Idempotency-Key의 요청이 동시에 처리 중입니다.", 409
+    )
+
+
+def _finish(record: IdempotencyRecord, response: Response) -> None:
+    if response.status_code >= 500 or response.status_code in NOT_STORED:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    body = json.loads(json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder))
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=response.status_code, response_body=body, completed_at=timezone.now()
+    )
+
+
+def idempotency_purge(*, older_than_hours: float = KEEP_HOURS) -> int:
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _documented(view_method: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+    """Add the header and the 409/422 answers to whatever @extend_schema declared."""
+    base = getattr(view_method, "kwargs", {}).get("schema") or api_settings.DEFAULT_SCHEMA_CLASS
+
+    class IdempotentSchema(base):  # type: ignore[misc, valid-type]
+        def get_override_parameters(self):  # type: ignore[no-untyped-def]
+            return [*super().get_override_parameters(), IDEMPOTENCY_PARAMETER]
+
+        def get_response_serializers(self):  # type: ignore[no-untyped-def]
+            from filings.serializers import ErrorSerializer
+
+            responses = super().get_response_serializers()
+            if not isinstance(responses, dict):
+                return responses
+            extra = {
+                409: OpenApiResponse(
+                    ErrorSerializer, description="같은 Idempotency-Key의 요청이 처리 중"
+                ),
+                422: OpenApiResponse(
+                    ErrorSerializer, description="Idempotency-Key를 다른 요청에 재사용"
+                ),
+            }
+            return {**extra, **responses}
+
+    wrapper.kwargs = {**getattr(view_method, "kwargs", {}), "schema": IdempotentSchema}  # type: ignore[attr-defined]
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    @wraps(view_method)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            return _error(
+                "validation_error",
+                f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다.",
+                400,
+                field_rule="max_length",
+            )
+        claimed = _claim(idempotency_owner(request), key, request, request_fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except Exception as exc:
+            try:
+                response = self.handle_exception(exc)
+            except Exception:
+                IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+                raise
+        _finish(claimed, response)
+        return response
+
+    _documented(view_method, wrapper)
+    return wrapper
