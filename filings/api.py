@@ -8,7 +8,6 @@ import django_filters
 from django.db.models import Prefetch, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -63,7 +62,6 @@ ERRORS = {
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in (*codes, 401, 429)}
-
 
 
 class CoverageView(APIView):
@@ -303,7 +301,9 @@ class ReportCorrectView(APIView):
         responses={
             201: s.ReportSerializer,
             **_errors(400, 403, 404, 415),
-            409: OpenApiResponse(s.ErrorSerializer, description="취소·정정된 신고는 정정할 수 없음"),
+            409: OpenApiResponse(
+                s.ErrorSerializer, description="취소·정정된 신고는 정정할 수 없음"
+            ),
         },
         summary="정정 신고: 새 내용으로 다시 신고하고 기존 신고를 대체(이력은 남음)",
         description="본문은 같은 종류의 신고 본문 전체입니다(kind는 원래 신고의 것을 씁니다).",

@@ -56,7 +56,9 @@ def _error_ref() -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
-def schema_postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+def schema_postprocess(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     result = postprocess_schema_enums(result, generator, request, public)
     has_error = "Error" in result.get("components", {}).get("schemas", {})
     for path in result.get("paths", {}).values():

@@ -52,7 +52,9 @@ class Column:
 
 HIRE_COLUMNS = (
     Column("성명", "employee.name", "김민준"),
-    Column("주민(외국인)등록번호", "employee.rrn", "900101-1234567", ("주민등록번호", "외국인등록번호")),
+    Column(
+        "주민(외국인)등록번호", "employee.rrn", "900101-1234567", ("주민등록번호", "외국인등록번호")
+    ),
     Column("국적", "employee.nationality", "KR"),
     Column("체류자격", "employee.visa", ""),
     Column("입사일", "hire_date", "2026-03-02", ("자격취득일",)),
@@ -66,7 +68,9 @@ HIRE_COLUMNS = (
 )
 EXIT_COLUMNS = (
     Column("성명", "name", "김민준"),
-    Column("주민(외국인)등록번호", "employee.rrn", "900101-1234567", ("주민등록번호", "외국인등록번호")),
+    Column(
+        "주민(외국인)등록번호", "employee.rrn", "900101-1234567", ("주민등록번호", "외국인등록번호")
+    ),
     Column("마지막 근무일", "last_working_day", "2026-03-31", ("퇴사일",)),
     Column("상실사유 코드", "reason_code", "11", ("상실사유",)),
     Column("구체적 사유", "reason_detail", "개인 사정으로 인한 자진퇴사"),
@@ -143,9 +147,7 @@ def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
-            raise FieldErrors(
-                {"file": [("xlsx", "엑셀(XLSX) 파일을 읽을 수 없습니다.")]}
-            ) from exc
+            raise FieldErrors({"file": [("xlsx", "엑셀(XLSX) 파일을 읽을 수 없습니다.")]}) from exc
         ws = wb.worksheets[0]
         rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
         wb.close()
@@ -174,12 +176,20 @@ def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Col
                 if h in names:
                     mapping[i] = column
                     break
-        required = {"employee.rrn", "last_working_day"} if candidate == "exit" else {"employee.rrn", "hire_date"}
+        required = (
+            {"employee.rrn", "last_working_day"}
+            if candidate == "exit"
+            else {"employee.rrn", "hire_date"}
+        )
         if required <= {c.field for c in mapping.values()}:
             return candidate, mapping
     expected = ", ".join(c.header for c in COLUMNS[kind or "hire"])
     raise FieldErrors(
-        {"file": [("headers", f"첫 행의 머리글을 알 수 없습니다. 양식의 머리글({expected})을 쓰세요.")]}
+        {
+            "file": [
+                ("headers", f"첫 행의 머리글을 알 수 없습니다. 양식의 머리글({expected})을 쓰세요.")
+            ]
+        }
     )
 
 
@@ -286,16 +296,27 @@ def bulk_validate(
     ]
     if len(data_rows) > MAX_ROWS:
         raise FieldErrors(
-            {"file": [("max_rows", f"한 파일에 {MAX_ROWS:,}행까지 올릴 수 있습니다({len(data_rows):,}행).")]}
+            {
+                "file": [
+                    (
+                        "max_rows",
+                        f"한 파일에 {MAX_ROWS:,}행까지 올릴 수 있습니다({len(data_rows):,}행).",
+                    )
+                ]
+            }
         )
-    checked = [_check_row(number, row, mapping, body_of, field_headers) for number, row in data_rows]
+    checked = [
+        _check_row(number, row, mapping, body_of, field_headers) for number, row in data_rows
+    ]
     _cross_checks(workplace, kind, checked)
     rows = [
         BulkRow(
             row_number=c.number,
             name=c.name[:100],
             rrn_masked=c.rrn_masked,
-            data_encrypted=crypto.encrypt(json.dumps(c.body, ensure_ascii=False), purpose=ROW_PURPOSE),
+            data_encrypted=crypto.encrypt(
+                json.dumps(c.body, ensure_ascii=False), purpose=ROW_PURPOSE
+            ),
             status=BulkRow.Status.INVALID if c.errors.items else BulkRow.Status.VALID,
             errors=c.errors.items,
         )
@@ -423,10 +444,19 @@ def _cross_checks(workplace: Workplace, kind: str, checked: list[_Checked]) -> N
                 c.errors.add("employee_id", "not_found", "이 사업장의 근로자가 아닙니다.")
             else:
                 c.body["employee_id"] = active[idx]
-                hired = Employee.objects.filter(pk=active[idx]).values_list("hire_date", flat=True)[0]
+                hired = Employee.objects.filter(pk=active[idx]).values_list("hire_date", flat=True)[
+                    0
+                ]
                 last = c.body.get("last_working_day")
-                if hired and last and re.fullmatch(r"\d{4}-\d{2}-\d{2}", last) and last < hired.isoformat():
-                    c.errors.add("last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다.")
+                if (
+                    hired
+                    and last
+                    and re.fullmatch(r"\d{4}-\d{2}-\d{2}", last)
+                    and last < hired.isoformat()
+                ):
+                    c.errors.add(
+                        "last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다."
+                    )
 
 
 def bulk_errors(upload: BulkUpload) -> list[dict[str, Any]]:
@@ -457,7 +487,9 @@ def bulk_as_dict(upload: BulkUpload, *, reused: bool = False) -> dict[str, Any]:
 def bulk_file_start(*, actor: AbstractBaseUser, upload: BulkUpload, ip: str | None = None) -> bool:
     """Queue filing of every valid row; False if it was already started."""
     with transaction.atomic():
-        started = BulkUpload.objects.filter(pk=upload.pk, status=BulkUpload.Status.VALIDATED).update(
+        started = BulkUpload.objects.filter(
+            pk=upload.pk, status=BulkUpload.Status.VALIDATED
+        ).update(
             status=BulkUpload.Status.FILING,
             filing_started_at=timezone.now(),
             progress_at=timezone.now(),
@@ -488,7 +520,9 @@ def _counts_refresh(upload_id: int) -> dict[str, int]:
 
 def bulk_file_run(*, upload_id: int, budget_seconds: float = CHUNK_BUDGET_SECONDS) -> str:
     """File valid rows until the time budget is used, then hand over to a fresh task."""
-    upload = BulkUpload.objects.select_related("workplace", "uploaded_by").filter(pk=upload_id).first()
+    upload = (
+        BulkUpload.objects.select_related("workplace", "uploaded_by").filter(pk=upload_id).first()
+    )
     if upload is None or upload.status != BulkUpload.Status.FILING:
         return "not_filing"
     deadline = time.monotonic() + budget_seconds
@@ -536,7 +570,7 @@ def _file_row(upload: BulkUpload, row: BulkRow) -> None:
 def bulk_uploads_stalled(*, older_than_seconds: float = 300) -> list[int]:
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        BulkUpload.objects.filter(status=BulkUpload.Status.FILING, progress_at__lt=cutoff).values_list(
-            "id", flat=True
-        )[:100]
+        BulkUpload.objects.filter(
+            status=BulkUpload.Status.FILING, progress_at__lt=cutoff
+        ).values_list("id", flat=True)[:100]
     )

@@ -81,7 +81,9 @@ def request_fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _claim(owner: str, key: str, request: Request, fingerprint: str) -> IdempotencyRecord | Response:
+def _claim(
+    owner: str, key: str, request: Request, fingerprint: str
+) -> IdempotencyRecord | Response:
     """Insert the in-flight row (committed at once), or answer from the existing one."""
     now = timezone.now()
     for _ in range(2):
@@ -104,7 +106,9 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> Idempote
             seconds=IN_FLIGHT_LEASE_SECONDS
         )
         if expired or stale:
-            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            IdempotencyRecord.objects.filter(
+                pk=existing.pk, created_at=existing.created_at
+            ).delete()
             continue
         if existing.fingerprint != fingerprint:
             return _error(

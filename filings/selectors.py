@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from filings.models import Report, ReportEvent, Submission
+from filings.status import report_status_derive
 from portal.access import Action, workplaces_for
 
 AGENCY_ORDER = {"pension": 0, "health": 1, "employment": 2, "industrial_accident": 3}
@@ -54,10 +55,13 @@ def report_as_dict(report: Report, *, with_events: bool = False) -> dict[str, An
     subs = sorted(
         report.submissions.all(), key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency])
     )
+    # Derived from the same rows we show, so a response never pairs a stale report status with
+    # fresher submissions (the two are read by separate queries).
+    status = report_status_derive(report=report, statuses=[(s.action, s.status) for s in subs])
     out: dict[str, Any] = {
         "id": report.pk,
         "kind": report.kind,
-        "status": report.status,
+        "status": status,
         "workplace_id": report.workplace_id,
         "employee_id": report.employee_id,
         "event_date": report.event_date.isoformat(),

@@ -38,7 +38,7 @@ from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
 DELIVER_TASK = "filings.tasks.webhook_deliver"
-SECRET_PURPOSE = "webhook_secret"
+SECRET_PURPOSE = "webhook_secret"  # noqa: S105  (an encryption purpose label, not a secret)
 SIGNATURE_HEADER = "X-Portal-Signature"
 GIVE_UP_AFTER = timedelta(hours=24)
 RETRY_BASE_SECONDS = 10.0
@@ -114,7 +114,11 @@ def webhook_create(
             created_by=actor,
         )
         audit_record(
-            actor=actor, action="webhook.create", obj=endpoint, workplace=workplace, data={"url": url}
+            actor=actor,
+            action="webhook.create",
+            obj=endpoint,
+            workplace=workplace,
+            data={"url": url},
         )
     return endpoint, secret
 
@@ -124,7 +128,9 @@ def webhook_disable(*, actor: AbstractBaseUser, endpoint: WebhookEndpoint) -> No
         WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(
             disabled_at=timezone.now()
         )
-        audit_record(actor=actor, action="webhook.disable", obj=endpoint, workplace=endpoint.workplace)
+        audit_record(
+            actor=actor, action="webhook.disable", obj=endpoint, workplace=endpoint.workplace
+        )
 
 
 def endpoints_for_workplace(workplace_id: int) -> list[WebhookEndpoint]:
@@ -181,9 +187,7 @@ def _enqueue(endpoints: list[WebhookEndpoint], event_type: str, data: dict[str, 
 
 def webhook_enqueue_for_submission(*, submission_id: int, status: str) -> list[int]:
     """Called by filings.delivery on every status change; cheap when nobody listens."""
-    submission = (
-        Submission.objects.select_related("report").filter(pk=submission_id).first()
-    )
+    submission = Submission.objects.select_related("report").filter(pk=submission_id).first()
     if submission is None:
         return []
     endpoints = endpoints_for_workplace(submission.report.workplace_id)
@@ -214,9 +218,11 @@ def _client() -> httpx.Client:
 def webhook_deliver(*, delivery_id: int) -> str:
     """Claim one due delivery, POST it once, record the outcome."""
     now = timezone.now()
-    claimable = Q(status=WebhookDelivery.Status.PENDING) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
-    ) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=LEASE_SECONDS)))
+    claimable = (
+        Q(status=WebhookDelivery.Status.PENDING)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)))
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=LEASE_SECONDS)))
+    )
     if not WebhookDelivery.objects.filter(claimable, pk=delivery_id).update(claimed_at=now):
         return "not_claimed"
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)

@@ -188,7 +188,9 @@ def employee_update(
 class EmployeeDetailView(APIView):
     def _employee(self, request: Request, employee_id: int, action: Action) -> Employee:
         employee = (
-            Employee.objects.filter(pk=employee_id, workplace__in=workplaces_for(request.user, action=action))
+            Employee.objects.filter(
+                pk=employee_id, workplace__in=workplaces_for(request.user, action=action)
+            )
             .select_related("workplace")
             .first()
         )
@@ -219,6 +221,9 @@ class EmployeeDetailView(APIView):
         form = fs.EmployeeUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         employee = employee_update(
-            actor=request.user, employee=employee, changes=dict(form.validated_data), ip=_ip(request)
+            actor=request.user,
+            employee=employee,
+            changes=dict(form.validated_data),
+            ip=_ip(request),
         )
         return Response(employee_as_dict(employee))

@@ -79,7 +79,7 @@ def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
 
 class WebhookForm(forms.Form):
     target = forms.ChoiceField(label=gettext_lazy("받을 신고"))
-    url = forms.URLField(label=gettext_lazy("수신 URL"), max_length=500)
+    url = forms.URLField(label=gettext_lazy("수신 URL"), max_length=500, assume_scheme="https")
     description = forms.CharField(label=gettext_lazy("설명"), max_length=200, required=False)
 
     def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
@@ -115,9 +115,11 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     new_secret = None
     if request.method == "POST" and form.is_valid():
         kind, _sep, pk = form.cleaned_data["target"].partition(":")
-        target = {"workplace": current_or_none(request, Action.MANAGE)} if kind == "w" else {
-            "firm": PayrollFirm.objects.filter(pk=pk, members=request.user).first()
-        }
+        target = (
+            {"workplace": current_or_none(request, Action.MANAGE)}
+            if kind == "w"
+            else {"firm": PayrollFirm.objects.filter(pk=pk, members=request.user).first()}
+        )
         if not any(target.values()):
             raise Http404
         try:
@@ -167,7 +169,9 @@ def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     if endpoint.disabled_at is None:
         webhook_test_send(actor=request.user, endpoint=endpoint)
-        messages.success(request, _("시험 이벤트를 보냈습니다. 아래 전달 기록에서 결과를 확인하세요."))
+        messages.success(
+            request, _("시험 이벤트를 보냈습니다. 아래 전달 기록에서 결과를 확인하세요.")
+        )
     return redirect("portal:webhook_detail", endpoint_id=endpoint.pk)
 
 
@@ -214,7 +218,9 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
                     form.add_error("file", message)
         else:
             if reused:
-                messages.info(request, _("같은 파일을 이미 올렸습니다. 이전 검증·신고 결과를 보여 드립니다."))
+                messages.info(
+                    request, _("같은 파일을 이미 올렸습니다. 이전 검증·신고 결과를 보여 드립니다.")
+                )
             return redirect("portal:bulk_detail", upload_id=upload.pk)
     uploads = BulkUpload.objects.filter(workplace=workplace).order_by("-created_at")[:20]
     return render(

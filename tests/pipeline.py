@@ -91,25 +91,13 @@ class WorkerProcess:
         self.schedule = Path(tempfile.mkdtemp(prefix="beat-")) / "schedule"
 
     def start(self) -> None:
+        # The log grows across restarts; a new "ready." line means this start is done.
+        ready_before = self.logfile.read_bytes().count(b"ready.") if self.logfile.exists() else 0
         cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-B",
-            "--schedule",
-            str(self.schedule),
-            "-P",
-            "prefork",
-            "-c",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-        ]
+            sys.executable, "-m", "celery", "-A", "portal", "worker", "-B",
+            "--schedule", str(self.schedule), "-P", "prefork", "-c", "2",
+            "--without-mingle", "--without-gossip", "-l", "INFO",
+        ]  # fmt: skip
         log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
             cmd,
@@ -121,7 +109,7 @@ class WorkerProcess:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if b"ready." in self.logfile.read_bytes():
+            if self.logfile.read_bytes().count(b"ready.") > ready_before:
                 return
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.logfile.read_text()[-3000:]}")
@@ -145,47 +133,9 @@ class WorkerProcess:
         self.proc = None
 
     def restart(self) -> None:
+        """SIGKILL the whole worker, then start a fresh one."""
         self.kill()
-        # The log grows across restarts; readiness is detected by the count of "ready." lines.
-        before = self.logfile.read_bytes().count(b"ready.")
-        cmd_log_marker = before
-        self.start_after(cmd_log_marker)
-
-    def start_after(self, ready_count: int) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-B",
-            "--schedule",
-            str(self.schedule),
-            "-P",
-            "prefork",
-            "-c",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-        ]
-        log = self.logfile.open("ab")
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.logfile.read_bytes().count(b"ready.") > ready_count:
-                return
-            time.sleep(0.1)
-        raise RuntimeError("worker did not restart")
+        self.start()
 
 
 def worker_env(sandbox_url: str) -> dict[str, str]:

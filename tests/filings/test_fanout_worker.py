@@ -114,3 +114,28 @@ def test_cancelling_an_accepted_hire_sends_each_agency_its_cancellation(
     detail = api_client.get(f"/api/v1/reports/{report_id}/").json()
     assert [s["status"] for s in detail["submissions"]] == ["accepted"] * 4  # history kept
     assert len(detail["cancellations"]) == 4
+
+
+def test_correcting_an_accepted_hire_cancels_it_and_files_a_new_revision(
+    api_client, owner, workplace, sandbox, celery_worker_process
+):
+    from filings.services import report_correct
+
+    body = hire_body()
+    report_id = file_hire(api_client, workplace, rrn=body["employee"]["rrn"])
+    wait_until(lambda: final(report_id))
+    old = Report.objects.get(pk=report_id)
+    corrected = dict(body, monthly_wage=3_300_000)
+    new = report_correct(actor=owner, report=old, data=corrected)
+    # The old acquisition is cancelled first at each agency, then the new one is accepted.
+    wait_until(lambda: final(new.pk), timeout=40)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.status == "superseded"
+    assert new.revision == 2 and new.supersedes_id == old.pk
+    assert new.status == "completed"
+    assert new.data["monthly_wage"] == 3_300_000
+    cancels = Submission.objects.filter(report=old, action="cancel")
+    assert sorted(c.status for c in cancels) == ["accepted"] * 4
+    history = [e["status"] for e in api_client.get(f"/api/v1/reports/{old.pk}/").json()["events"]]
+    assert "superseded" in history and history.count("accepted") >= 4
