@@ -377,3 +377,14 @@ class WorkplaceBulkReportDetailView(APIView):
         if upload is None:
             return Response({"error": {"code": "not_found", "message": "찾을 수 없습니다."}}, 404)
         return Response(bulk_as_dict(upload))
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """handler404: URLs under /api/ that match no route answer in the API's error shape."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "not_found", "message": "찾을 수 없습니다."}}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)

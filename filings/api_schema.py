@@ -52,6 +52,9 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+MAX_ID = 2**63 - 1
+
+
 def _error_ref() -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
@@ -59,15 +62,27 @@ def _error_ref() -> dict[str, Any]:
 def schema_postprocess(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    result = postprocess_schema_enums(result, generator, request, public)
+    result = postprocess_schema_enums(result, generator, request=request, public=public)
     has_error = "Error" in result.get("components", {}).get("schemas", {})
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    # Ids are what the URL pattern accepts (digits) and what the database holds.
+                    schema.setdefault("minimum", 1)
+                    schema.setdefault("maximum", MAX_ID)
+            paginated = any(
+                p.get("in") == "query" and p.get("name") == "page"
+                for p in operation.get("parameters", [])
+            )
             authenticated = any(s for s in operation.get("security", [{}]) if s)
             extra = {}
+            if paginated:
+                extra["404"] = "없는 페이지 번호(또는 접근할 수 없는 대상)"
             if authenticated:
                 extra["401"] = "인증 필요(키 없음, 잘못된 키, 폐기된 키)"
                 extra["429"] = "요청 수 제한 초과(Retry-After 헤더)"

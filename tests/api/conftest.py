@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from tests.portal.conftest import verified_client  # noqa: F401
 
 
 @dataclass

@@ -14,7 +14,9 @@ def test_a_key_is_shown_once_stored_hashed_scoped_and_revocable(
     verified_client, owner, workplace, other_workplace
 ):
     client = verified_client(owner)
-    response = client.post("/developer/keys/", {"name": "급여 프로그램", "workplaces": [workplace.pk]})
+    response = client.post(
+        "/developer/keys/", {"name": "급여 프로그램", "workplaces": [workplace.pk]}
+    )
     page = response.content.decode()
     key = ApiKey.objects.get(user=owner)
     raw = page.split('<code class="secret">')[1].split("</code>")[0]
@@ -32,7 +34,9 @@ def test_a_key_is_shown_once_stored_hashed_scoped_and_revocable(
     assert api.get("/api/v1/workplaces/").status_code == 401
 
 
-def test_a_key_cannot_be_scoped_to_a_workplace_its_user_cannot_see(verified_client, owner, other_workplace):
+def test_a_key_cannot_be_scoped_to_a_workplace_its_user_cannot_see(
+    verified_client, owner, other_workplace
+):
     client = verified_client(owner)
     response = client.post("/developer/keys/", {"name": "x", "workplaces": [other_workplace.pk]})
     assert response.status_code == 200

@@ -16,8 +16,18 @@ from tests.factories import EmployeeFactory, valid_rrn
 pytestmark = pytest.mark.django_db
 
 HEADERS = [
-    "성명", "주민(외국인)등록번호", "국적", "체류자격", "입사일", "월 보수액", "고용형태",
-    "주 소정근로시간", "월 근로일수", "직종부호", "대표자 여부", "계약 종료일",
+    "성명",
+    "주민(외국인)등록번호",
+    "국적",
+    "체류자격",
+    "입사일",
+    "월 보수액",
+    "고용형태",
+    "주 소정근로시간",
+    "월 근로일수",
+    "직종부호",
+    "대표자 여부",
+    "계약 종료일",
 ]
 
 
@@ -31,7 +41,20 @@ def hire_rows(count: int, bad: set[int] | None = None) -> tuple[list[list[str]],
     rows = []
     for i in range(count):
         birth = date(1960 + i % 40, 1 + i % 12, 1 + i % 28)
-        row = [f"근로자{i}", valid_rrn(birth, serial=i), "KR", "", hired, "2500000", "상용", "40", "", "024", "아니오", ""]
+        row = [
+            f"근로자{i}",
+            valid_rrn(birth, serial=i),
+            "KR",
+            "",
+            hired,
+            "2500000",
+            "상용",
+            "40",
+            "",
+            "024",
+            "아니오",
+            "",
+        ]
         if i in bad:
             mistake = i % 5
             if mistake == 0:
@@ -98,7 +121,9 @@ def test_bulk_messages_are_the_api_messages(api_client, workplace):
 def test_valid_rows_are_filed_once_and_a_reupload_files_nothing_more(owner, workplace):
     rows, expected = hire_rows(12, {3, 7})
     content = as_csv(rows)
-    upload, reused = bulk_validate(actor=owner, workplace=workplace, content=content, filename="a.csv")
+    upload, reused = bulk_validate(
+        actor=owner, workplace=workplace, content=content, filename="a.csv"
+    )
     assert not reused and upload.valid_rows == 10
     assert bulk_file_start(actor=owner, upload=upload)
     assert bulk_file_run(upload_id=upload.pk) == "done"
@@ -106,7 +131,9 @@ def test_valid_rows_are_filed_once_and_a_reupload_files_nothing_more(owner, work
     assert upload.status == "done" and upload.filed_rows == 10
     assert Report.objects.filter(workplace=workplace, kind="hire").count() == 10
 
-    again, reused = bulk_validate(actor=owner, workplace=workplace, content=content, filename="a.csv")
+    again, reused = bulk_validate(
+        actor=owner, workplace=workplace, content=content, filename="a.csv"
+    )
     assert reused and again.pk == upload.pk
     assert not bulk_file_start(actor=owner, upload=again)
     # Even a lost-and-replayed filing task files nothing twice (per-row idempotency keys).
@@ -131,7 +158,9 @@ def test_an_xlsx_exit_file_finds_people_by_resident_number(owner, workplace):
     ws.append([staying.name, "", last_day, "99", ""])
     buffer = io.BytesIO()
     wb.save(buffer)
-    upload, _ = bulk_validate(actor=owner, workplace=workplace, content=buffer.getvalue(), filename="x.xlsx")
+    upload, _ = bulk_validate(
+        actor=owner, workplace=workplace, content=buffer.getvalue(), filename="x.xlsx"
+    )
     assert upload.kind == "exit" and upload.valid_rows == 1
     errors = {(r.row_number, e["rule"]) for r in upload.rows.all() for e in r.errors}
     assert (3, "not_found") in errors
@@ -142,11 +171,15 @@ def test_an_xlsx_exit_file_finds_people_by_resident_number(owner, workplace):
     assert leaving.loss_date is not None
 
 
-def test_the_template_has_korean_headers_and_the_portal_page_validates(verified_client, owner, workplace):
+def test_the_template_has_korean_headers_and_the_portal_page_validates(
+    verified_client, owner, workplace
+):
     client = verified_client(owner)
     template = client.get("/file/bulk/template/hire.csv")
     assert template.status_code == 200
-    assert template.content.decode("utf-8-sig").splitlines()[0].startswith("성명,주민(외국인)등록번호")
+    assert (
+        template.content.decode("utf-8-sig").splitlines()[0].startswith("성명,주민(외국인)등록번호")
+    )
     assert client.get("/file/bulk/template/hire.xlsx").status_code == 200
     rows, _ = hire_rows(3, {1})
     response = client.post("/file/bulk/", {"file": _named(as_csv(rows), "p.csv")})

@@ -31,14 +31,18 @@ def test_an_employee_is_created_and_updated_but_a_bad_number_names_the_rule(api_
     assert bad.status_code == 400
     assert bad.json()["error"]["fields"]["rrn"][0]["rule"] == "rrn.check_digit"
     rrn = valid_rrn(date(1990, 2, 2))
-    created = api_client.post(url, {"name": "김하늘", "rrn": rrn, "monthly_wage": 2_500_000}, format="json")
+    created = api_client.post(
+        url, {"name": "김하늘", "rrn": rrn, "monthly_wage": 2_500_000}, format="json"
+    )
     assert created.status_code == 201, created.content
     assert rrn not in created.content.decode()
     again = api_client.post(url, {"name": "김하늘", "rrn": rrn}, format="json")
     assert again.json()["error"]["fields"]["rrn"][0]["rule"] == "already_employed"
     employee_id = created.json()["id"]
     patched = api_client.patch(
-        f"/api/v1/employees/{employee_id}/", {"name": "김하늘별", "monthly_wage": 2_700_000}, format="json"
+        f"/api/v1/employees/{employee_id}/",
+        {"name": "김하늘별", "monthly_wage": 2_700_000},
+        format="json",
     )
     assert patched.status_code == 200
     assert patched.json()["name"] == "김하늘별" and patched.json()["monthly_wage"] == 2_700_000
@@ -46,7 +50,9 @@ def test_an_employee_is_created_and_updated_but_a_bad_number_names_the_rule(api_
     assert visa.json()["error"]["fields"]["visa"][0]["rule"] == "not_for_nationals"
 
 
-def test_reports_are_filtered_by_status_kind_agency_and_date_and_paginated(api_client, owner, workplace):
+def test_reports_are_filtered_by_status_kind_agency_and_date_and_paginated(
+    api_client, owner, workplace
+):
     for _ in range(3):
         report_file(actor=owner, workplace=workplace, data=hire_body())
     cancelled = Report.objects.first()
@@ -65,11 +71,18 @@ def test_reports_are_filtered_by_status_kind_agency_and_date_and_paginated(api_c
     assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
 
 
-def test_submissions_list_every_attempt_with_outcome_status_and_duration(api_client, owner, workplace):
+def test_submissions_list_every_attempt_with_outcome_status_and_duration(
+    api_client, owner, workplace
+):
     report, _ = report_file(actor=owner, workplace=workplace, data=hire_body())
     sub = report.submissions.get(agency="pension")
     SubmissionAttempt.objects.create(
-        submission=sub, kind="send", duration_ms=42, status_code=503, outcome="transient", error="503"
+        submission=sub,
+        kind="send",
+        duration_ms=42,
+        status_code=503,
+        outcome="transient",
+        error="503",
     )
     response = api_client.get(f"/api/v1/reports/{report.pk}/submissions/")
     assert response.status_code == 200
@@ -80,7 +93,9 @@ def test_submissions_list_every_attempt_with_outcome_status_and_duration(api_cli
     assert pension["attempt_log"][0]["outcome"] == "transient"
 
 
-def test_a_correction_supersedes_the_report_and_answers_the_new_revision(api_client, owner, workplace):
+def test_a_correction_supersedes_the_report_and_answers_the_new_revision(
+    api_client, owner, workplace
+):
     body = hire_body()
     report, _ = report_file(actor=owner, workplace=workplace, data=body)
     corrected = {**body, "monthly_wage": 3_500_000}

@@ -46,9 +46,7 @@ def test_a_retry_while_the_first_request_runs_gets_409(api_client, workplace):
     IdempotencyRecord.objects.create(
         owner=f"apikey:{key.pk}", key="busy", method="POST", path="/x", fingerprint="0" * 64
     )
-    response = api_client.post(
-        "/api/v1/coverage/", {}, format="json", HTTP_IDEMPOTENCY_KEY="busy"
-    )
+    response = api_client.post("/api/v1/coverage/", {}, format="json", HTTP_IDEMPOTENCY_KEY="busy")
     assert response.status_code in (409, 422)
     response = api_client.post(
         f"/api/v1/workplaces/{workplace.pk}/reports/",

@@ -50,17 +50,30 @@ def test_a_scoped_key_cannot_touch_another_workplaces_report_or_employee(
     ):
         assert scoped.get(path).status_code == 404, path
     assert scoped.post(f"/api/v1/reports/{report.pk}/cancel/").status_code == 404
-    assert scoped.post(f"/api/v1/reports/{report.pk}/correct/", hire_body(), format="json").status_code == 404
-    assert scoped.patch(f"/api/v1/employees/{employee.pk}/", {"name": "x"}, format="json").status_code == 404
+    assert (
+        scoped.post(f"/api/v1/reports/{report.pk}/correct/", hire_body(), format="json").status_code
+        == 404
+    )
+    assert (
+        scoped.patch(f"/api/v1/employees/{employee.pk}/", {"name": "x"}, format="json").status_code
+        == 404
+    )
     report.refresh_from_db()
     assert report.status != "cancelled"
 
 
-def test_another_users_key_cannot_reach_the_workplace_at_all(api_client_for, workplace, other_workplace):
+def test_another_users_key_cannot_reach_the_workplace_at_all(
+    api_client_for, workplace, other_workplace
+):
     stranger = MembershipFactory(workplace=other_workplace).user
     client = api_client_for(stranger)
     assert client.get(f"/api/v1/workplaces/{workplace.pk}/reports/").status_code == 404
-    assert client.post(f"/api/v1/workplaces/{workplace.pk}/reports/", hire_body(), format="json").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/workplaces/{workplace.pk}/reports/", hire_body(), format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_revoked_key_is_refused(api_client_for, owner):

@@ -84,7 +84,9 @@ def test_a_failing_receiver_is_retried_later_and_given_up_after_24_hours(
     assert len(receiver.received) == 2
 
 
-def test_a_payroll_firm_endpoint_hears_about_its_client_workplaces(receiver, agent, firm, owner, workplace):
+def test_a_payroll_firm_endpoint_hears_about_its_client_workplaces(
+    receiver, agent, firm, owner, workplace
+):
     webhook_create(actor=agent, url=receiver.url, firm=firm)
     report, _ = report_file(actor=owner, workplace=workplace, data=hire_body())
     ids = webhook_enqueue_for_submission(
@@ -95,7 +97,12 @@ def test_a_payroll_firm_endpoint_hears_about_its_client_workplaces(receiver, age
 
 def test_nobody_listening_writes_nothing(owner, workplace):
     report, _ = report_file(actor=owner, workplace=workplace, data=hire_body())
-    assert webhook_enqueue_for_submission(submission_id=report.submissions.first().pk, status="received") == []
+    assert (
+        webhook_enqueue_for_submission(
+            submission_id=report.submissions.first().pk, status="received"
+        )
+        == []
+    )
     assert not WebhookDelivery.objects.exists()
 
 

@@ -10,6 +10,7 @@ from certificates import tasks
 from certificates.models import Certificate
 from portal.models import AccessRecord, Employee, Workplace
 from tests.certificates.helpers import accepted_report
+from tests.conftest import sign_in_verified
 from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_full_number_through_a_session_needs_a_recent_otp(
     owner: AbstractBaseUser, employee: Employee
 ) -> None:
     client = APIClient()
-    client.force_login(owner)
+    sign_in_verified(client, owner)
     session = client.session
     session["otp_verified_at"] = int(time.time()) - 11 * 60
     session.save()

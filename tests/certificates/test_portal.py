@@ -10,12 +10,13 @@ from certificates.models import Certificate, CertificateKind
 from certificates.services import certificate_issue
 from portal.models import Employee
 from tests.certificates.helpers import accepted_report
+from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
 
 def _logged_in(client: Client, user: AbstractBaseUser) -> Client:
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

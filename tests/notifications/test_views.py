@@ -6,13 +6,14 @@ from django.test import Client, RequestFactory
 
 from notifications.context_processors import unread_count
 from notifications.models import DraftEvent, Notification, NotificationPreference
+from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -121,8 +121,12 @@ def test_demo_workplaces_and_employees_carry_valid_numbers_and_coverage() -> Non
             }
 
 
-def test_demo_employer_can_sign_in_through_the_login_page(client: Client) -> None:
+def test_demo_employer_passes_the_password_step_and_is_sent_to_enrol_a_second_factor(
+    client: Client,
+) -> None:
     run("load_demo")
     response = client.post("/", {"username": "employer", "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    assert client.session.get("_auth_user_id")
+    assert response["Location"].startswith("/login/enrol/")
+    # Not signed in yet: only the second factor completes the login.
+    assert not client.session.get("_auth_user_id")

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from tests.conftest import sign_in_verified
 from tests.factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def staffed(workplace):
 
 def logged_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -1,0 +1,234 @@
+"""API benchmark: hire reports POSTed by 16 clients to gunicorn on PostgreSQL, then a bulk upload.
+
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/3 \
+       .venv/bin/python bench/api.py [--seconds 30] [--clients 16] [--workers 4]
+
+A throwaway database (<name>_apibench_<pid>) is created and dropped. Targets: p95 < 100 ms for the
+POSTs; validating and persisting 5,000 upload rows < 3 s. Tasks go to the broker (no worker is
+started, so the numbers are the API's own); the bench purges its queue at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _admin_connect(url: str):  # type: ignore[no-untyped-def]
+    import psycopg2
+
+    parts = urlsplit(url)
+    conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    conn.autocommit = True
+    return conn
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rows", type=int, default=5000)
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+    if not base.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at PostgreSQL")
+    parts = urlsplit(base)
+    name = f"{parts.path.lstrip('/') or 'portal'}_apibench_{os.getpid()}"
+    admin = _admin_connect(base)
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}")),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "API_KEY_THROTTLE_RATE": "1000000/min",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "AXES_ENABLED": "false",
+    }
+    os.environ.update(env)
+    server = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        token, workplace_id = _fixtures()
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        _wait_for(port)
+        _post_hires(port, token, workplace_id, args.seconds, args.clients)
+        _bulk(workplace_id, args.rows)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        _purge_queue()
+        from django.db import connections
+
+        connections.close_all()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _fixtures() -> tuple[str, int]:
+    from portal.models import Membership
+    from portal.services import api_key_issue
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    _, raw = api_key_issue(user=member.user, name="bench")
+    return raw, member.workplace_id
+
+
+def _wait_for(port: int) -> None:
+    import httpx
+
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/schema/", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def _hire(n: int) -> dict:
+    from tests.factories import valid_rrn
+
+    birth = date(1960 + (n // 28) % 40, 1 + n % 12, 1 + n % 28)
+    return {
+        "kind": "hire",
+        "employee": {"name": f"벤치{n}", "rrn": valid_rrn(birth, serial=n % 100_000)},
+        "hire_date": (date.today() - timedelta(days=3)).isoformat(),
+        "monthly_wage": 3_000_000,
+        "employment_type": "regular",
+        "weekly_hours": 40,
+        "job_code": "024",
+    }
+
+
+def _post_hires(port: int, token: str, workplace_id: int, seconds: float, clients: int) -> None:
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/api/v1/workplaces/{workplace_id}/reports/"
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    counter = iter(range(10**9))
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        headers = {"Authorization": f"Token {token}"}
+        with httpx.Client(timeout=30, headers=headers) as http:
+            while time.monotonic() < stop:
+                with lock:
+                    n = next(counter)
+                started = time.perf_counter()
+                response = http.post(url, json=_hire(n), headers={"Idempotency-Key": f"b-{n}"})
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code != 201:
+                        errors[response.status_code] = errors.get(response.status_code, 0) + 1
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - began
+    print(f"hire POSTs: {len(latencies)} in {wall:.1f} s with {clients} clients")
+    print(f"  requests/s: {len(latencies) / wall:.1f}")
+    print(
+        f"  latency ms: p50 {_percentile(latencies, 0.50):.1f}  p95 {_percentile(latencies, 0.95):.1f}"
+        f"  p99 {_percentile(latencies, 0.99):.1f}  mean {statistics.fmean(latencies):.1f}"
+    )
+    print(f"  non-201 answers: {errors or 'none'}  (target p95 < 100 ms)")
+
+
+def _bulk(workplace_id: int, rows: int) -> None:
+    import csv
+    import io
+
+    from filings.bulk import HIRE_COLUMNS, bulk_validate
+    from portal.models import Workplace
+
+    workplace = Workplace.objects.get(pk=workplace_id)
+    user = workplace.memberships.first().user
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in HIRE_COLUMNS])
+    for i in range(rows):
+        body = _hire(500_000 + i)
+        writer.writerow(
+            [body["employee"]["name"], body["employee"]["rrn"], "KR", "", body["hire_date"],
+             "3000000", "상용", "40", "", "024", "아니오", ""]
+        )
+    content = out.getvalue().encode("utf-8-sig")
+    started = time.perf_counter()
+    upload, _ = bulk_validate(actor=user, workplace=workplace, content=content, filename="bench.csv")
+    elapsed = time.perf_counter() - started
+    print(
+        f"bulk upload: {upload.total_rows} rows validated + persisted in {elapsed:.2f} s "
+        f"({upload.valid_rows} valid, {upload.error_rows} with errors; target < 3 s)"
+    )
+
+
+def _purge_queue() -> None:
+    if not os.environ.get("REDIS_URL"):
+        return
+    try:
+        from portal.celery import app
+
+        app.control.purge()
+    except Exception as exc:  # the numbers are printed already; a dirty queue is not fatal
+        print(f"could not purge the broker queue: {exc}")
+
+
+if __name__ == "__main__":
+    main()
