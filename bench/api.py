@@ -206,12 +206,26 @@ def _bulk(workplace_id: int, rows: int) -> None:
     for i in range(rows):
         body = _hire(500_000 + i)
         writer.writerow(
-            [body["employee"]["name"], body["employee"]["rrn"], "KR", "", body["hire_date"],
-             "3000000", "상용", "40", "", "024", "아니오", ""]
+            [
+                body["employee"]["name"],
+                body["employee"]["rrn"],
+                "KR",
+                "",
+                body["hire_date"],
+                "3000000",
+                "상용",
+                "40",
+                "",
+                "024",
+                "아니오",
+                "",
+            ]
         )
     content = out.getvalue().encode("utf-8-sig")
     started = time.perf_counter()
-    upload, _ = bulk_validate(actor=user, workplace=workplace, content=content, filename="bench.csv")
+    upload, _ = bulk_validate(
+        actor=user, workplace=workplace, content=content, filename="bench.csv"
+    )
     elapsed = time.perf_counter() - started
     print(
         f"bulk upload: {upload.total_rows} rows validated + persisted in {elapsed:.2f} s "

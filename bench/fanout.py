@@ -56,10 +56,30 @@ def _wait_port(url: str) -> None:
 
 
 def _start_worker(env: dict[str, str], log: Path, *, wait: bool = True) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "prefork",
-           "-c", str(WORKER_PROCESSES), "--without-mingle", "--without-gossip", "-l", "INFO"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "-P",
+        "prefork",
+        "-c",
+        str(WORKER_PROCESSES),
+        "--without-mingle",
+        "--without-gossip",
+        "-l",
+        "INFO",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     if wait:
         while b"ready" not in log.read_bytes():
             time.sleep(0.05)
@@ -74,8 +94,13 @@ def main() -> None:
     _psql(admin_url, f'CREATE DATABASE "{name}"')
     sandbox_port = 8790 + os.getpid() % 100
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url,
-               AGENCY_SANDBOX_URL=sandbox_url, CONN_MAX_AGE="600")
+    env = dict(
+        os.environ,
+        DATABASE_URL=db_url,
+        REDIS_URL=redis_url,
+        AGENCY_SANDBOX_URL=sandbox_url,
+        CONN_MAX_AGE="600",
+    )
     os.environ.update(env)
     procs: list[subprocess.Popen] = []
     try:
@@ -90,10 +115,24 @@ def main() -> None:
         r = redis.Redis.from_url(redis_url)
         r.flushdb()
         log_dir = Path(os.environ.get("BENCH_LOG_DIR", "/tmp"))  # noqa: S108
-        procs.append(subprocess.Popen(
-            [sys.executable, "manage.py", "run_agency_sandbox", "--port", str(sandbox_port),
-             "--result-delay", "0"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "run_agency_sandbox",
+                    "--port",
+                    str(sandbox_port),
+                    "--result-delay",
+                    "0",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
         _wait_port(sandbox_url)
         worker = _start_worker(env, log_dir / "bench-worker.log")
         procs.append(worker)
@@ -121,14 +160,25 @@ def main() -> None:
 
         user = User.objects.create_user("bench", password="bench-pass-2026!")
         brn = valid_brn(1)
-        workplace = Workplace.objects.create(name="벤치마크 사업장", business_registration_number=brn,
-                                             management_number=brn + "0")
+        workplace = Workplace.objects.create(
+            name="벤치마크 사업장", business_registration_number=brn, management_number=brn + "0"
+        )
         Membership.objects.create(user=user, workplace=workplace, role="owner")
         hire_date = (date.today() - timedelta(days=2)).isoformat()
         bodies = [
-            {"kind": "hire", "employee": {"name": f"근로자{i}", "rrn": valid_rrn(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), serial=i)},
-             "hire_date": hire_date, "monthly_wage": 2_500_000 + i, "employment_type": "regular",
-             "weekly_hours": 40, "job_code": "024", "is_representative": False}
+            {
+                "kind": "hire",
+                "employee": {
+                    "name": f"근로자{i}",
+                    "rrn": valid_rrn(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), serial=i),
+                },
+                "hire_date": hire_date,
+                "monthly_wage": 2_500_000 + i,
+                "employment_type": "regular",
+                "weekly_hours": 40,
+                "job_code": "024",
+                "is_representative": False,
+            }
             for i in range(2 * N_HIRES)
         ]
         total = N_HIRES * 4
@@ -165,13 +215,19 @@ def main() -> None:
         drain_rate = total / drain_s
         failed = Submission.objects.exclude(status="accepted").count()
 
-        print(f"celery no-op: {N_NOOP} tasks, {WORKER_PROCESSES} worker processes: "
-              f"{noop_s:.2f} s = {noop_rate:.0f} tasks/s")
-        print(f"fan-out end to end: {N_HIRES} hires = {total} submissions final (accepted) in "
-              f"{fanout_s:.2f} s = {fanout_rate:.0f} submissions/s (filing alone took "
-              f"{filed_s:.2f} s of it)")
-        print(f"fan-out drain (tasks already queued, like the no-op group): {total} submissions in "
-              f"{drain_s:.2f} s = {drain_rate:.0f} submissions/s; {failed} not accepted")
+        print(
+            f"celery no-op: {N_NOOP} tasks, {WORKER_PROCESSES} worker processes: "
+            f"{noop_s:.2f} s = {noop_rate:.0f} tasks/s"
+        )
+        print(
+            f"fan-out end to end: {N_HIRES} hires = {total} submissions final (accepted) in "
+            f"{fanout_s:.2f} s = {fanout_rate:.0f} submissions/s (filing alone took "
+            f"{filed_s:.2f} s of it)"
+        )
+        print(
+            f"fan-out drain (tasks already queued, like the no-op group): {total} submissions in "
+            f"{drain_s:.2f} s = {drain_rate:.0f} submissions/s; {failed} not accepted"
+        )
         for label, rate in (("end to end", fanout_rate), ("drain", drain_rate)):
             ratio = rate / noop_rate
             verdict = "PASS" if ratio >= 0.5 else "MISS"

@@ -28,6 +28,7 @@ from certificates.services import (
     certificate_issue,
     certificate_pdf_fetch,
 )
+from filings.idempotency import idempotent
 from filings.serializers import ErrorSerializer
 from portal.access import Action
 from portal.api_access import api_check_scope, api_workplace
@@ -114,6 +115,7 @@ def certificate_as_dict(request: Request, certificate: Certificate) -> dict[str,
 
 
 class CertificateListView(APIView):
+    @idempotent
     @extend_schema(
         tags=["certificates"],
         request=CertificateRequestSerializer,

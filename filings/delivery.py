@@ -30,7 +30,7 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.status import report_status_refresh
-from filings.webhooks import webhook_enqueue_for_submission
+from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record, employee_rrn_decrypt
 
@@ -152,23 +152,29 @@ def _record(
             return False
         ReportEvent.objects.bulk_create([_new_event(sub, st, msg) for st, msg in events])
         report_status_refresh(report_id=sub.report_id)
-    if any(st in ("rejected", "failed") for st, _ in events):
-        _alert(sub.pk)
-    webhook_enqueue_for_submission(submission_id=sub.pk, status=fields.get("status", sub.status))
+        _announce(sub, fields.get("status", sub.status), [st for st, _ in events])
     return True
 
 
-def _alert(submission_id: int) -> None:
-    from notifications.services import submission_alert_enqueue
+def _announce(
+    sub: Submission,
+    status: str,
+    event_statuses: list[str],
+    endpoints: list | None = None,
+) -> None:
+    """Tell people about a status change, inside the change's transaction (outbox rows only):
+    alerts for rejections and failures, and a webhook to every endpoint listening."""
+    if any(st in ("rejected", "failed") for st in event_statuses):
+        from notifications.services import submission_alert_enqueue
 
-    submission_alert_enqueue(submission_id=submission_id)
+        submission_alert_enqueue(submission_id=sub.pk)
+    webhook_enqueue_for_submission(submission_id=sub.pk, status=status, endpoints=endpoints)
 
 
 def _event(submission: Submission, status: str, message: str) -> None:
-    _new_event(submission, status, message).save()
-    if status in ("rejected", "failed"):
-        _alert(submission.pk)
-    webhook_enqueue_for_submission(submission_id=submission.pk, status=status)
+    with transaction.atomic():
+        _new_event(submission, status, message).save()
+        _announce(submission, status, [status])
 
 
 def _needs_ordering(submission: Submission) -> bool:
@@ -418,7 +424,7 @@ def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) 
     if not answered:
         return {}
     outcomes: dict[int, str] = {}
-    alerts: list[int] = []
+    listening: dict[int, list] = {}
     with transaction.atomic():
         SubmissionAttempt.objects.bulk_create(
             [_attempt(sub, "send", ex, ex.value.status) for sub, ex in answered]
@@ -434,13 +440,13 @@ def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) 
                 continue
             outcomes[sub.pk] = exchange.value.status
             events.extend(_new_event(sub, st, msg) for st, msg in changes)
-            if exchange.value.status == "rejected":
-                alerts.append(sub.pk)
+            workplace_id = sub.report.workplace_id
+            if workplace_id not in listening:
+                listening[workplace_id] = endpoints_for_workplace(workplace_id)
+            _announce(sub, fields["status"], [st for st, _ in changes], listening[workplace_id])
         ReportEvent.objects.bulk_create(events)
         for report_id in {sub.report_id for sub, _ in answered}:
             report_status_refresh(report_id=report_id)
-    for submission_id in alerts:
-        _alert(submission_id)
     return outcomes
 
 

@@ -24,6 +24,8 @@ def report_get_for(user: Any, report_id: int | str, *, action: Action = Action.V
         pk = int(report_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < pk < 2**63:
+        raise Http404
     report = (
         reports_for(user, action=action)
         .select_related("workplace", "employee")

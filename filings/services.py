@@ -26,6 +26,7 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.status import report_status_refresh
+from filings.webhooks import webhook_enqueue_for_submission
 from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
 from portal.models import Employee, EmploymentType, Workplace
@@ -389,6 +390,7 @@ def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Subm
                 status="cancelled",
                 message="기관에 보내기 전에 취소했습니다.",
             )
+            webhook_enqueue_for_submission(submission_id=sub.pk, status=SubmissionStatus.CANCELLED)
     Report.objects.filter(pk=report.pk).update(cancelled_at=now)
 
 

@@ -185,12 +185,18 @@ def _enqueue(endpoints: list[WebhookEndpoint], event_type: str, data: dict[str, 
     return [d.pk for d in deliveries]
 
 
-def webhook_enqueue_for_submission(*, submission_id: int, status: str) -> list[int]:
-    """Called by filings.delivery on every status change; cheap when nobody listens."""
+def webhook_enqueue_for_submission(
+    *, submission_id: int, status: str, endpoints: list[WebhookEndpoint] | None = None
+) -> list[int]:
+    """Called by filings on every status change, inside its transaction; cheap when nobody
+    listens. Callers that already know the workplace's endpoints pass them in."""
+    if endpoints is not None and not endpoints:
+        return []
     submission = Submission.objects.select_related("report").filter(pk=submission_id).first()
     if submission is None:
         return []
-    endpoints = endpoints_for_workplace(submission.report.workplace_id)
+    if endpoints is None:
+        endpoints = endpoints_for_workplace(submission.report.workplace_id)
     if not endpoints:
         return []
     return _enqueue(endpoints, EVENT_STATUS_CHANGED, submission_payload(submission, status))

@@ -100,7 +100,10 @@ def can(user: User, workplace: Workplace | int, action: Action) -> bool:
 def workplace_get_for(user: User, workplace_id: int | str, *, action: Action) -> Workplace:
     """The workplace if `user` may perform `action` on it; 404 otherwise (no existence leak)."""
     try:
-        workplace = Workplace.objects.get(pk=int(workplace_id))
+        pk = int(workplace_id)
+        if not 0 < pk < 2**63:  # beyond bigint the database would error instead of "not found"
+            raise ValueError
+        workplace = Workplace.objects.get(pk=pk)
     except (Workplace.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if not can(user, workplace, action):

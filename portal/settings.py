@@ -204,12 +204,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["filings.throttles.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_KEY_THROTTLE_RATE", default="1000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "4대보험 신고 포털 API",
     "DESCRIPTION": "Public API for payroll and ERP software: coverage, reports, premiums.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["filings.api_schema.schema_postprocess"],
 }
 
 # Celery. Without REDIS_URL tasks run in-process (embedded default for `make run`).
@@ -243,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.results_poll",
         "schedule": env.float("RESULTS_POLL_SECONDS", default=5.0),
     },
+    "api-sweep": {
+        "task": "filings.tasks.api_sweep",
+        "schedule": env.float("API_SWEEP_SECONDS", default=10.0),
+    },
     "notifications-scan": {
         "task": "notifications.tasks.deadlines_scan",
         "schedule": crontab(minute="*/15"),
@@ -271,6 +278,8 @@ SUBMISSION_RETRY_CAP_SECONDS = env.float("SUBMISSION_RETRY_CAP_SECONDS", default
 SUBMISSION_COUNTDOWN_MAX_SECONDS = env.float("SUBMISSION_COUNTDOWN_MAX_SECONDS", default=120.0)
 SUBMISSION_LOST_AFTER_SECONDS = env.float("SUBMISSION_LOST_AFTER_SECONDS", default=30.0)
 RESULT_POLL_INTERVAL_SECONDS = env.float("RESULT_POLL_INTERVAL_SECONDS", default=5.0)
+# Webhook targets must be public https URLs in production; development may point at loopback.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 # Embedded mode starts the sandbox inside the web process.
 EMBEDDED_SANDBOX = env.bool("EMBEDDED_SANDBOX", default=False)
 

@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("portal.portal_urls")),
 ]
+
+# Unmatched URLs under /api/ answer in the API's JSON error shape; pages keep Django's 404.
+handler404 = "filings.api.not_found"

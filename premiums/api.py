@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from filings.idempotency import idempotent
 from filings.serializers import ErrorSerializer
 from portal.access import Action
 from portal.api_access import api_workplace
@@ -25,6 +26,7 @@ ERRORS = {
 
 
 class PremiumQuoteView(APIView):
+    @idempotent
     @extend_schema(
         tags=["premiums"],
         summary="월 보험료 계산(근로자 1명)",

@@ -11,7 +11,6 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 
-
 @dataclass
 class Receiver:
     url: str

@@ -15,8 +15,8 @@ from tests.conftest import sign_in_verified
 pytestmark = pytest.mark.django_db
 
 
-def _logged_in(client: Client, user: AbstractBaseUser) -> Client:
-    sign_in_verified(client, user)
+def _logged_in(client: Client, user: AbstractBaseUser, *, fresh: bool = True) -> Client:
+    sign_in_verified(client, user, fresh=fresh)
     return client
 
 
@@ -50,7 +50,7 @@ def test_owner_requests_lists_and_downloads_a_certificate(
 def test_full_number_without_recent_otp_is_refused_on_the_form(
     client: Client, owner: AbstractBaseUser, employee: Employee
 ) -> None:
-    _logged_in(client, owner)
+    _logged_in(client, owner, fresh=False)
 
     response = client.post(
         "/certificates/new/",

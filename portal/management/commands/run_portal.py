@@ -97,12 +97,18 @@ def _tick_forever() -> None:
     from django.db import close_old_connections
 
     from filings import tasks
+    from notifications import tasks as alerts
 
+    ticks = 0
     while True:
         time.sleep(1.0)
+        ticks += 1
         try:
             tasks.outbox_sweep()
             tasks.results_poll()
+            tasks.api_sweep()
+            if ticks % 300 == 1:  # what beat does every 15 minutes, often enough for a demo
+                alerts.deadlines_scan()
         except Exception as exc:  # keep ticking: a dev server must survive a bad moment
             sys.stderr.write(f"ticker: {exc}\n")
         finally:
