@@ -213,6 +213,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": ["filings.api_schema.schema_postprocess"],
+    # Several request bodies have a one-value "kind"; name each choice set explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "HireKindEnum": ["hire"],
+        "ExitKindEnum": ["exit"],
+        "PayChangeKindEnum": ["pay_change"],
+        "WorkplaceReportKindEnum": [
+            "workplace_registration",
+            "workplace_change",
+            "workplace_closure",
+        ],
+        "ReportKindEnum": "filings.models.ReportKind",
+        "CertificateKindEnum": "certificates.models.CertificateKind",
+        "BulkKindEnum": ["hire", "exit"],
+    },
 }
 
 # Celery. Without REDIS_URL tasks run in-process (embedded default for `make run`).
