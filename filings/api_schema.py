@@ -2,7 +2,8 @@
 
 Imported from filings.api so drf-spectacular finds the authentication extension.
 `schema_postprocess` is a POSTPROCESSING_HOOKS entry: it adds 401 and 429 (rate limit) to every
-authenticated operation, so the schema documents every status code the API can return.
+authenticated operation, so the schema documents every status code the API can return, and OpenAPI
+response `links` that tell clients (and stateful API testers) which id in one answer feeds which call.
 """
 
 from __future__ import annotations
@@ -55,6 +56,91 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 MAX_ID = 2**63 - 1
 
 
+FIRST_WORKPLACE = "$response.body#/0/id"
+CREATED_ID = "$response.body#/id"
+FIRST_RESULT = "$response.body#/results/0/id"
+SAME_WORKPLACE = "$request.path.workplace_id"
+
+_WORKPLACE_OPERATIONS = (
+    "v1_workplaces_reports_list",
+    "v1_workplaces_reports_create",
+    "v1_workplaces_employees_list",
+    "v1_workplaces_employees_create",
+    "v1_workplaces_deadlines_list",
+    "v1_workplaces_bills_retrieve",
+    "v1_workplaces_bulk_reports_create",
+)
+_REPORT_OPERATIONS = (
+    "v1_reports_retrieve",
+    "v1_reports_submissions_list",
+    "v1_reports_cancel_create",
+    "v1_reports_correct_create",
+)
+_EMPLOYEE_OPERATIONS = ("v1_employees_retrieve", "v1_employees_partial_update")
+
+# (source operationId, status code, target operationId, {target parameter: runtime expression})
+LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    *(
+        ("v1_workplaces_list", "200", t, {"workplace_id": FIRST_WORKPLACE})
+        for t in _WORKPLACE_OPERATIONS
+    ),
+    *(
+        ("v1_workplaces_reports_create", "201", t, {"report_id": CREATED_ID})
+        for t in _REPORT_OPERATIONS
+    ),
+    *(
+        ("v1_reports_correct_create", "201", t, {"report_id": CREATED_ID})
+        for t in _REPORT_OPERATIONS
+    ),
+    *(
+        ("v1_workplaces_reports_list", "200", t, {"report_id": FIRST_RESULT})
+        for t in _REPORT_OPERATIONS
+    ),
+    *(
+        ("v1_workplaces_employees_create", "201", t, {"employee_id": CREATED_ID})
+        for t in _EMPLOYEE_OPERATIONS
+    ),
+    *(
+        ("v1_workplaces_employees_list", "200", t, {"employee_id": FIRST_RESULT})
+        for t in _EMPLOYEE_OPERATIONS
+    ),
+    *(
+        (
+            "v1_workplaces_bulk_reports_create",
+            code,
+            "v1_workplaces_bulk_reports_retrieve",
+            {"workplace_id": SAME_WORKPLACE, "upload_id": CREATED_ID},
+        )
+        for code in ("200", "201")
+    ),
+    (
+        "v1_certificates_create",
+        "201",
+        "v1_certificates_pdf_retrieve",
+        {"certificate_id": CREATED_ID},
+    ),
+)
+
+
+def _add_links(result: dict[str, Any]) -> None:
+    """Attach LINKS whose source answer and target operation both exist in this schema."""
+    operations = {
+        operation["operationId"]: operation
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for source, code, target, parameters in LINKS:
+        response = operations.get(source, {}).get("responses", {}).get(code)
+        if response is None or target not in operations:
+            continue
+        name = target.removeprefix("v1_")
+        response.setdefault("links", {})[name] = {
+            "operationId": target,
+            "parameters": dict(parameters),
+        }
+
+
 def _error_ref() -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
@@ -91,6 +177,7 @@ def schema_postprocess(
                     responses[code] = {"description": description}
                     if has_error:
                         responses[code]["content"] = _error_ref()
+    _add_links(result)
     info = result.setdefault("info", {})
     if SIGNATURE_DOC.strip() not in info.get("description", ""):
         info["description"] = (info.get("description", "") + "\n" + SIGNATURE_DOC).strip()
