@@ -68,6 +68,9 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "API_KEY_THROTTLE_RATE": "1000000/min",
         "SECURE_SSL_REDIRECT": "false",
+        # Production-like: DEBUG off (Django would otherwise record every query).
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "AXES_ENABLED": "false",
     }
