@@ -151,7 +151,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        self.stdout.write("데모 계정 (2단계 인증 없음)")
+        self.stdout.write("데모 계정 (첫 로그인 때 인증 앱(TOTP)을 등록합니다)")
         rows = [("아이디", "비밀번호", "역할")] + [(n, DEMO_PASSWORD, r) for n, r, _ in USERS]
         for name, password, role in rows:
             self.stdout.write(f"{_pad(name, 12)}{_pad(password, 18)}{role}")
