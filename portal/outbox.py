@@ -42,10 +42,14 @@ def outbox_enqueue_many(*, task: str, args_list: list[list[int | str]]) -> list[
     messages = OutboxMessage.objects.bulk_create(
         [OutboxMessage(task=task, args=args) for args in args_list]
     )
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        # Autocommit: the rows are already committed, so publish now.
+        outbox_publish(messages=messages)
+        return messages
     # One after-commit hook per transaction publishes every message it wrote, in order. If the
     # hook is gone, the transaction (or savepoint) that held it rolled back: start afresh.
-    registered = transaction.get_connection().run_on_commit
-    if not any(entry[1] is _publish_after_commit for entry in registered):
+    if not any(entry[1] is _publish_after_commit for entry in connection.run_on_commit):
         _pending.messages = []
         transaction.on_commit(_publish_after_commit, robust=True)
     _pending.messages.extend(messages)

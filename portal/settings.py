@@ -90,6 +90,12 @@ TEMPLATES = [
 # Embedded default: SQLite, so `make run` needs nothing but Python.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.int("DB_LOCK_TIMEOUT_MS", 0):
+    # Background processes may give up waiting for a lock rather than hold one in a deadlock
+    # (their work is retried); the test worker sets it so a test's TRUNCATE always proceeds.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS')}"
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded mode writes from request threads and the ticker thread at once.
     DATABASES["default"]["OPTIONS"] = {

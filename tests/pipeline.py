@@ -38,6 +38,9 @@ WORKER_ENV = {
     "RESULT_POLL_INTERVAL_SECONDS": "0.5",
     "AGENCY_CONNECT_TIMEOUT": "1",
     "AGENCY_READ_TIMEOUT": "2",
+    # Between tests pytest-django TRUNCATEs every table; the worker's beat queries must yield
+    # instead of deadlocking with it.
+    "DB_LOCK_TIMEOUT_MS": "300",
 }
 
 
@@ -152,7 +155,7 @@ def worker_env(sandbox_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker_process(
     django_db_setup, django_db_blocker, sandbox_server: Sandbox, tmp_path_factory
 ) -> Iterator[WorkerProcess]:  # type: ignore[no-untyped-def]

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 
-from agencies.sandbox.server import start_in_thread
-from tests.pipeline import Sandbox, WorkerProcess, sandbox, worker_env  # noqa: F401
+from tests.pipeline import (  # noqa: F401
+    celery_worker_process,
+    sandbox,
+    sandbox_server,
+)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test
 # itself (creating users, reading TOTP keys) are still plain synchronous code.
@@ -28,31 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-# Package scope (not the session scope of tests.pipeline): the browser tests' sandbox and worker
-# must be gone before other packages start their own, or two workers would share one queue.
-@pytest.fixture(scope="package")
-def sandbox_server() -> Iterator[Sandbox]:
-    server, url = start_in_thread(result_delay=0)
-    yield Sandbox(url=url)
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="package")
-def celery_worker_process(  # type: ignore[no-untyped-def]
-    django_db_setup, django_db_blocker, sandbox_server: Sandbox, tmp_path_factory
-) -> Iterator[WorkerProcess]:
-    if not django_settings.REDIS_URL:
-        pytest.fail("REDIS_URL must be set: the hire test runs a real worker against Redis")
-    redis.Redis.from_url(django_settings.REDIS_URL).flushdb()
-    with django_db_blocker.unblock():
-        env = worker_env(sandbox_server.url)
-    worker = WorkerProcess(env, tmp_path_factory.mktemp("e2e-worker") / "worker.log")
-    worker.start()
-    yield worker
-    worker.stop()
 
 
 @pytest.fixture(scope="session")
