@@ -20,6 +20,7 @@ from portal.models import (
     AuditEvent,
     Delegation,
     Employee,
+    Membership,
     PayrollFirm,
     Workplace,
 )
@@ -218,3 +219,40 @@ def employee_rotate_keys(*, batch_size: int = 500) -> int:
                 done += Employee.objects.filter(
                     pk=employee.pk, rrn_encrypted=employee.rrn_encrypted
                 ).update(rrn_encrypted=new)
+
+
+def membership_add_hr(
+    *, actor: AbstractBaseUser, workplace: Workplace, username: str, ip: str | None = None
+) -> Membership:
+    """The owner adds HR staff; errors name the field in Korean."""
+    from django.contrib.auth import get_user_model
+
+    from portal.errors import FieldErrors
+
+    if not can(actor, workplace, Action.MANAGE):
+        raise PermissionDeniedError
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise FieldErrors({"username": [("not_found", "이 아이디의 사용자가 없습니다.")]})
+    if Membership.objects.filter(user=user, workplace=workplace).exists():
+        raise FieldErrors({"username": [("already_member", "이미 이 사업장의 구성원입니다.")]})
+    with transaction.atomic():
+        member = Membership.objects.create(user=user, workplace=workplace, role=Membership.Role.HR)
+        audit_record(actor=actor, action="membership.add", obj=member, workplace=workplace, ip=ip)
+    return member
+
+
+def membership_remove(
+    *, actor: AbstractBaseUser, membership: Membership, ip: str | None = None
+) -> None:
+    if not can(actor, membership.workplace_id, Action.MANAGE):
+        raise PermissionDeniedError
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="membership.remove",
+            obj=membership,
+            workplace=membership.workplace,
+            ip=ip,
+        )
+        membership.delete()

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.access import Action
+from portal.errors import FieldErrors
 from portal.forms import DelegationGrantForm, MemberAddForm
 from portal.models import Delegation, Membership, PayrollFirm, Workplace
-from portal.services import audit_record, delegation_grant, delegation_revoke
+from portal.services import (
+    delegation_grant,
+    delegation_revoke,
+    membership_add_hr,
+    membership_remove,
+)
 from portal.views.common import client_ip, current_or_none, verified_required
 
 
@@ -73,27 +77,17 @@ def members(request: HttpRequest) -> HttpResponse:
     workplace = _owned(request)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = (
-            get_user_model()
-            .objects.filter(username=form.cleaned_data["username"], is_active=True)
-            .first()
-        )
-        if user is None:
-            form.add_error("username", _("이 아이디의 사용자가 없습니다."))
-        elif Membership.objects.filter(user=user, workplace=workplace).exists():
-            form.add_error("username", _("이미 이 사업장의 구성원입니다."))
+        try:
+            membership_add_hr(
+                actor=request.user,
+                workplace=workplace,
+                username=form.cleaned_data["username"],
+                ip=client_ip(request),
+            )
+        except FieldErrors as exc:
+            for message in exc.messages().get("username", []):
+                form.add_error("username", message)
         else:
-            with transaction.atomic():
-                member = Membership.objects.create(
-                    user=user, workplace=workplace, role=Membership.Role.HR
-                )
-                audit_record(
-                    actor=request.user,
-                    action="membership.add",
-                    obj=member,
-                    workplace=workplace,
-                    ip=client_ip(request),
-                )
             messages.success(request, _("인사 담당자로 추가했습니다."))
             return redirect("portal:members")
     rows = Membership.objects.filter(workplace=workplace).select_related("user").order_by("role")
@@ -111,14 +105,6 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     ).first()
     if member is None:
         raise Http404
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            action="membership.remove",
-            obj=member,
-            workplace=workplace,
-            ip=client_ip(request),
-        )
-        member.delete()
+    membership_remove(actor=request.user, membership=member, ip=client_ip(request))
     messages.success(request, _("구성원을 삭제했습니다."))
     return redirect("portal:members")

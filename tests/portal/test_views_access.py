@@ -137,3 +137,20 @@ def test_agent_board_lists_every_delegated_workplace_with_what_needs_attention(
     page = verified_client(agent).get("/board/").content.decode()
     assert workplace.name in page and "둘째상사" in page
     assert page.index("둘째상사") < page.index(workplace.name)
+
+
+def test_the_owner_adds_hr_staff_and_an_unknown_id_is_refused_next_to_the_field(
+    verified_client, owner, workplace
+):
+    from portal.access import Role, role_for
+    from portal.models import AuditEvent
+    from tests.factories import UserFactory
+
+    client = verified_client(owner)
+    newcomer = UserFactory(username="new-hr")
+    response = client.post("/manage/members/", {"username": "nobody-here"})
+    assert response.status_code == 200
+    assert "이 아이디의 사용자가 없습니다." in response.content.decode()
+    assert client.post("/manage/members/", {"username": "new-hr"}).status_code == 302
+    assert role_for(newcomer, workplace) == Role.HR
+    assert AuditEvent.objects.filter(action="membership.add", actor=owner).exists()
