@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db import transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,7 +19,7 @@ from portal.api_access import api_check_scope, api_workplace
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import Employee, Workplace
-from portal.services import audit_record, employee_create, rrn_index
+from portal.services import employee_create, employee_update, rrn_index
 
 ERRORS = {
     400: OpenApiResponse(fs.ErrorSerializer, description="입력 오류: 필드와 규칙을 밝힙니다."),
@@ -157,32 +156,6 @@ class WorkplaceEmployeesView(ListAPIView):
         except IdentifierError as exc:
             raise FieldErrors({"rrn": [(exc.rule, exc.message)]}) from None
         return Response(employee_as_dict(employee), status=status.HTTP_201_CREATED)
-
-
-def employee_update(
-    *, actor: Any, employee: Employee, changes: dict[str, Any], ip: str | None = None
-) -> Employee:
-    """Change the editable fields and leave an audit trail of which fields changed."""
-    errors = FieldErrors()
-    nationality = employee.nationality
-    if "visa" in changes:
-        if nationality == "KR" and changes["visa"]:
-            errors.add("visa", "not_for_nationals", "내국인은 체류자격을 비워 두세요.")
-        if nationality != "KR" and not changes["visa"]:
-            errors.add("visa", "required_for_foreigner", "외국인은 체류자격을 입력해 주세요.")
-    errors.raise_if_any()
-    with transaction.atomic():
-        Employee.objects.filter(pk=employee.pk).update(**changes)
-        audit_record(
-            actor=actor,
-            action="employee.update",
-            obj=employee,
-            workplace=employee.workplace,
-            ip=ip,
-            data={"fields": sorted(changes)},
-        )
-    employee.refresh_from_db()
-    return employee
 
 
 class EmployeeDetailView(APIView):

@@ -7,12 +7,14 @@ import secrets
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from portal import crypto
 from portal.access import Action, can
+from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import (
     AccessRecord,
@@ -225,10 +227,6 @@ def membership_add_hr(
     *, actor: AbstractBaseUser, workplace: Workplace, username: str, ip: str | None = None
 ) -> Membership:
     """The owner adds HR staff; errors name the field in Korean."""
-    from django.contrib.auth import get_user_model
-
-    from portal.errors import FieldErrors
-
     if not can(actor, workplace, Action.MANAGE):
         raise PermissionDeniedError
     user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -256,3 +254,29 @@ def membership_remove(
             ip=ip,
         )
         membership.delete()
+
+
+def employee_update(
+    *, actor: AbstractBaseUser, employee: Employee, changes: dict[str, Any], ip: str | None = None
+) -> Employee:
+    """Change the editable fields and leave an audit trail of which fields changed."""
+    errors = FieldErrors()
+    nationality = employee.nationality
+    if "visa" in changes:
+        if nationality == "KR" and changes["visa"]:
+            errors.add("visa", "not_for_nationals", "내국인은 체류자격을 비워 두세요.")
+        if nationality != "KR" and not changes["visa"]:
+            errors.add("visa", "required_for_foreigner", "외국인은 체류자격을 입력해 주세요.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        Employee.objects.filter(pk=employee.pk).update(**changes)
+        audit_record(
+            actor=actor,
+            action="employee.update",
+            obj=employee,
+            workplace=employee.workplace,
+            ip=ip,
+            data={"fields": sorted(changes)},
+        )
+    employee.refresh_from_db()
+    return employee
