@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 from agencies.base import Filing, Receipt, Result
 from agencies.registry import adapter_for
@@ -420,6 +421,46 @@ def _send_failed(sub: Submission, mine, exc: AgencyError) -> str:  # type: ignor
     return _retry_later(sub, mine, str(exc), attempt, uncertain=maybe)
 
 
+_FENCED_BULK_UPDATE = """
+UPDATE filings_submission AS s
+   SET status = v.status, uncertain = false, attempts_count = v.attempts,
+       receipt_number = v.receipt,
+       result_code = COALESCE(v.code, s.result_code),
+       result_message = COALESCE(v.message, s.result_message),
+       decided_at = COALESCE(v.decided, s.decided_at),
+       last_polled_at = COALESCE(v.polled, s.last_polled_at)
+  FROM (VALUES %s) AS v(id, status, attempts, receipt, code, message, decided, polled, claimed)
+ WHERE s.id = v.id AND s.status = 'sending' AND s.claimed_at = v.claimed
+RETURNING s.id
+"""
+_FENCED_ROW = (
+    "(%s::bigint, %s, %s::int, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
+)
+
+
+def _fenced_bulk_update(changes_of: dict[int, tuple[dict, list]], *, claimed_at) -> set[int]:  # type: ignore[no-untyped-def]
+    """Apply each row's answer in one statement, only where our claim still holds."""
+    rows = [
+        (
+            pk,
+            fields["status"],
+            fields["attempts_count"],
+            fields["receipt_number"],
+            fields.get("result_code"),
+            fields.get("result_message"),
+            fields.get("decided_at"),
+            fields.get("last_polled_at"),
+            claimed_at,
+        )
+        for pk, (fields, _changes) in changes_of.items()
+    ]
+    with connection.cursor() as cursor:
+        found = execute_values(
+            cursor.cursor, _FENCED_BULK_UPDATE, rows, template=_FENCED_ROW, fetch=True
+        )
+    return {row[0] for row in found}
+
+
 def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) -> dict[int, str]:  # type: ignore[no-untyped-def]
     if not answered:
         return {}
@@ -429,13 +470,14 @@ def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) 
         SubmissionAttempt.objects.bulk_create(
             [_attempt(sub, "send", ex, ex.value.status) for sub, ex in answered]
         )
+        changes_of = {
+            sub.pk: _result_changes(sub, exchange.value, via="send") for sub, exchange in answered
+        }
+        won = _fenced_bulk_update(changes_of, claimed_at=claimed_at)
         events: list[ReportEvent] = []
         for sub, exchange in answered:
-            fields, changes = _result_changes(sub, exchange.value, via="send")
-            fenced = Submission.objects.filter(
-                pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=claimed_at
-            )
-            if not fenced.update(**fields):
+            fields, changes = changes_of[sub.pk]
+            if sub.pk not in won:
                 outcomes[sub.pk] = "fenced"
                 continue
             outcomes[sub.pk] = exchange.value.status
