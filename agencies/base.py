@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from agencies import codes
-from agencies.transport import Exchange, TransientError, Transport, mask_rrn_text
+from agencies.transport import Exchange, TransientError, Transport
+from portal.identifiers import mask_rrn, mask_rrn_text
 
 FILING_KINDS = (
     "hire",
@@ -63,14 +64,6 @@ class Result:
     receipt_number: str = ""
     result_code: str = ""
     result_message: str = ""
-
-
-def mask_rrn(rrn: str) -> str:
-    """900101-1****** style; anything that is not 13 digits is masked entirely."""
-    digits = "".join(ch for ch in str(rrn) if ch.isdigit())
-    if len(digits) != 13:
-        return "*" * len(str(rrn))
-    return f"{digits[:6]}-{digits[6]}******"
 
 
 def iso_date(value: Any) -> str | None:

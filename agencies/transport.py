@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 import httpx
+
+from portal.identifiers import mask_rrn_text
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -23,13 +24,6 @@ RESPONSE_BODY_LIMIT = 10_000
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8700"
-
-_RRN_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?([0-9])\d{6}(?!\d)")
-
-
-def mask_rrn_text(text: str) -> str:
-    """Mask anything that looks like a 13-digit RRN inside free text (YYMMDD-G******)."""
-    return _RRN_IN_TEXT.sub(r"\1-\2******", text)
 
 
 @dataclass(frozen=True)

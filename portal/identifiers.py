@@ -56,6 +56,15 @@ def _digits(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "")
 
 
+# Anything shaped like a resident or foreigner number inside free text (logs, agency answers).
+_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?(\d)\d{6}(?!\d)")
+
+
+def mask_rrn_text(text: str) -> str:
+    """Mask every 13-digit number in a text as YYMMDD-G******."""
+    return _NUMBER_IN_TEXT.sub(r"\1-\2******", text)
+
+
 def mask_rrn(digits: str) -> str:
     """900101-1****** : birth date and gender digit stay, the serial is hidden."""
     d = _digits(digits)
