@@ -92,9 +92,13 @@ def role_for(user: User, workplace: Workplace | int) -> Role | None:
     return None
 
 
-def can(user: User, workplace: Workplace | int, action: Action) -> bool:
-    role = role_for(user, workplace)
+def role_allows_action(role: Role | None, action: Action) -> bool:
+    """The role table itself, for callers that already know the role."""
     return role is not None and action in _ALLOWED[role]
+
+
+def can(user: User, workplace: Workplace | int, action: Action) -> bool:
+    return role_allows_action(role_for(user, workplace), action)
 
 
 def workplace_get_for(user: User, workplace_id: int | str, *, action: Action) -> Workplace:

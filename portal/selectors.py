@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission
 from filings.selectors import reports_for
-from portal.access import Action, Role, role_for, workplaces_for
+from portal.access import Action, Role, role_allows_action, role_for, workplaces_for
 from portal.models import Employee, Workplace
 
 CURRENT_KEY = "workplace_id"
@@ -48,17 +48,8 @@ def role_cached(request: HttpRequest, workplace_id: int) -> Role | None:
     return cache[workplace_id]
 
 
-_ROLE_ACTIONS = {
-    Role.OWNER: {Action.VIEW, Action.FILE, Action.MANAGE},
-    Role.HR: {Action.VIEW, Action.FILE},
-    Role.AGENT: {Action.VIEW, Action.FILE},
-    Role.OPERATOR: {Action.VIEW},
-}
-
-
 def role_allows(request: HttpRequest, workplace_id: int, action: Action) -> bool:
-    role = role_cached(request, workplace_id)
-    return role is not None and action in _ROLE_ACTIONS[role]
+    return role_allows_action(role_cached(request, workplace_id), action)
 
 
 def workplace_choices(request: HttpRequest) -> list[tuple[int, str]]:
