@@ -6,7 +6,6 @@ Every view, API endpoint and selector asks here; nothing else looks at membershi
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -38,12 +37,6 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 }
 
 User = AbstractBaseUser | AnonymousUser
-
-
-@dataclass(frozen=True)
-class Grant:
-    workplace_id: int
-    role: Role
 
 
 def _membership_q(user: User, roles: set[Role]) -> Q:
@@ -113,13 +106,3 @@ def workplace_get_for(user: User, workplace_id: int | str, *, action: Action) ->
     if not can(user, workplace, action):
         raise Http404
     return workplace
-
-
-def grants_for(user: User) -> list[Grant]:
-    """Every workplace the user can see, with the role; for switchers and boards."""
-    grants: dict[int, Role] = {}
-    for wid in workplaces_for(user).values_list("id", flat=True):
-        role = role_for(user, wid)
-        if role is not None:
-            grants[wid] = role
-    return [Grant(workplace_id=w, role=r) for w, r in grants.items()]
