@@ -56,6 +56,15 @@ def _wait_port(url: str) -> None:
     raise SystemExit("sandbox did not start")
 
 
+def _analyze() -> None:
+    """Planner statistics, as autovacuum keeps them in a database that has been running a
+    while; a database created seconds ago has none, and its plans would not be production's."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def _start_worker(env: dict[str, str], log: Path, *, wait: bool = True) -> subprocess.Popen:
     cmd = [
         sys.executable,
@@ -204,6 +213,7 @@ def main() -> None:
         worker.wait(timeout=30)
         for body in bodies[N_HIRES:]:
             report_file(actor=user, workplace=workplace, data=body)
+        _analyze()
         log = log_dir / "bench-worker-2.log"
         worker = _start_worker(env, log, wait=False)
         procs.append(worker)

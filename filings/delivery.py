@@ -13,12 +13,12 @@ import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from agencies.base import Filing, Receipt, Result
 from agencies.registry import adapter_for
@@ -31,7 +31,7 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.status import report_status_refresh
-from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
+from filings.webhooks import webhook_enqueue_for_submission
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record, employee_rrn_decrypt
 
@@ -153,11 +153,11 @@ def _record(
             return False
         ReportEvent.objects.bulk_create([_new_event(sub, st, msg) for st, msg in events])
         report_status_refresh(report_id=sub.report_id)
-        _announce(sub, fields.get("status", sub.status), [st for st, _ in events])
+        announce(sub, fields.get("status", sub.status), [st for st, _ in events])
     return True
 
 
-def _announce(
+def announce(
     sub: Submission,
     status: str,
     event_statuses: list[str],
@@ -175,7 +175,7 @@ def _announce(
 def _event(submission: Submission, status: str, message: str) -> None:
     with transaction.atomic():
         _new_event(submission, status, message).save()
-        _announce(submission, status, [status])
+        announce(submission, status, [status])
 
 
 def _needs_ordering(submission: Submission) -> bool:
@@ -267,8 +267,15 @@ def submission_send(*, submission_id: int) -> str:
     )
 
 
-def _result_changes(
-    sub: Submission, answer: Receipt | Result, *, via: str
+class Answerable(Protocol):
+    """What `result_changes` reads of a row: a Submission, or fanout's lighter claimed row."""
+
+    attempts_count: int
+    receipt_number: str
+
+
+def result_changes(
+    sub: Answerable, answer: Receipt | Result, *, via: str
 ) -> tuple[dict, list[tuple[str, str]]]:
     """The row fields and timeline entries an agency's answer implies."""
     now = timezone.now()
@@ -308,78 +315,16 @@ def _apply_result(
     via: str,
     attempt: SubmissionAttempt | None = None,
 ) -> str:
-    fields, events = _result_changes(sub, answer, via=via)
+    fields, events = result_changes(sub, answer, via=via)
     if not _record(sub, mine, fields, events, attempt):
         return "fenced"
     return answer.status
 
 
-_BATCH_CLAIM = """
-UPDATE filings_submission
-   SET status = %s, claimed_at = %s, uncertain = true
- WHERE id = ANY(%s) AND status = %s AND NOT uncertain
-   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-RETURNING id
-"""
-
-
-def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
-    """Send a report's fresh submissions together: one claim, one commit for all the answers.
-
-    Same guarantees as `submission_send` for each row (claim, uncertain before the send, fenced
-    writes); rows that need the careful path (uncertain, ordering, not yet due) take it one by one.
-    """
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _BATCH_CLAIM,
-            [
-                SubmissionStatus.SENDING,
-                now,
-                list(submission_ids),
-                SubmissionStatus.QUEUED,
-                now + timedelta(seconds=1),
-            ],
-        )
-        claimed = {row[0] for row in cursor.fetchall()}
-    outcomes = {
-        sid: submission_send(submission_id=sid) for sid in submission_ids if sid not in claimed
-    }
-    subs = Submission.objects.select_related("report__workplace", "report__employee").filter(
-        pk__in=claimed
-    )
-    ready: list[tuple[Submission, Filing]] = []
-    for sub in subs:
-        if _needs_ordering(sub) and _blocked(sub):
-            Submission.objects.filter(
-                pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=now
-            ).update(
-                status=SubmissionStatus.QUEUED,
-                uncertain=False,
-                next_attempt_at=now + timedelta(seconds=2),
-            )
-            _schedule(sub.pk, 2)
-            outcomes[sub.pk] = "waiting"
-            continue
-        sub.attempts_count += 1
-        ready.append((sub, filing_for(sub)))
-    # The agencies answer independently: send in parallel, record in this thread.
-    results = list(_senders().map(lambda pair: _exchange(*pair), ready))
-    answered: list[tuple[Submission, Exchange]] = []
-    for (sub, _filing), result in zip(ready, results, strict=True):
-        mine = Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.SENDING, claimed_at=now)
-        if isinstance(result, AgencyError):
-            outcomes[sub.pk] = _send_failed(sub, mine, result)
-        else:
-            answered.append((sub, result))
-    outcomes |= _record_answers(answered, claimed_at=now)
-    return outcomes
-
-
 _sender_pool: ThreadPoolExecutor | None = None
 
 
-def _senders() -> ThreadPoolExecutor:
+def senders() -> ThreadPoolExecutor:
     global _sender_pool
     if _sender_pool is None:
         _sender_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agency-send")
@@ -398,11 +343,11 @@ def _submit(sub: Submission, mine) -> Exchange | str:  # type: ignore[no-untyped
     """One send; an Exchange with the receipt, or the outcome already recorded on failure."""
     result = _exchange(sub, filing_for(sub))
     if isinstance(result, AgencyError):
-        return _send_failed(sub, mine, result)
+        return send_failed(sub, mine, result)
     return result
 
 
-def _send_failed(sub: Submission, mine, exc: AgencyError) -> str:  # type: ignore[no-untyped-def]
+def send_failed(sub: Submission, mine, exc: AgencyError) -> str:  # type: ignore[no-untyped-def]
     if isinstance(exc, PermanentError):
         message = f"{exc.code} {exc.message}".strip()
         fields = {
@@ -419,77 +364,6 @@ def _send_failed(sub: Submission, mine, exc: AgencyError) -> str:  # type: ignor
     maybe = getattr(exc, "maybe_delivered", True)
     attempt = _attempt(sub, "send", exc.exchange, "transient", str(exc))
     return _retry_later(sub, mine, str(exc), attempt, uncertain=maybe)
-
-
-_FENCED_BULK_UPDATE = """
-UPDATE filings_submission AS s
-   SET status = v.status, uncertain = false, attempts_count = v.attempts,
-       receipt_number = v.receipt,
-       result_code = COALESCE(v.code, s.result_code),
-       result_message = COALESCE(v.message, s.result_message),
-       decided_at = COALESCE(v.decided, s.decided_at),
-       last_polled_at = COALESCE(v.polled, s.last_polled_at)
-  FROM (VALUES %s) AS v(id, status, attempts, receipt, code, message, decided, polled, claimed)
- WHERE s.id = v.id AND s.status = 'sending' AND s.claimed_at = v.claimed
-RETURNING s.id
-"""
-_FENCED_ROW = (
-    "(%s::bigint, %s, %s::int, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
-)
-
-
-def _fenced_bulk_update(changes_of: dict[int, tuple[dict, list]], *, claimed_at) -> set[int]:  # type: ignore[no-untyped-def]
-    """Apply each row's answer in one statement, only where our claim still holds."""
-    rows = [
-        (
-            pk,
-            fields["status"],
-            fields["attempts_count"],
-            fields["receipt_number"],
-            fields.get("result_code"),
-            fields.get("result_message"),
-            fields.get("decided_at"),
-            fields.get("last_polled_at"),
-            claimed_at,
-        )
-        for pk, (fields, _changes) in changes_of.items()
-    ]
-    with connection.cursor() as cursor:
-        found = execute_values(
-            cursor.cursor, _FENCED_BULK_UPDATE, rows, template=_FENCED_ROW, fetch=True
-        )
-    return {row[0] for row in found}
-
-
-def _record_answers(answered: list[tuple[Submission, Exchange]], *, claimed_at) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    if not answered:
-        return {}
-    outcomes: dict[int, str] = {}
-    listening: dict[int, list] = {}
-    with transaction.atomic():
-        SubmissionAttempt.objects.bulk_create(
-            [_attempt(sub, "send", ex, ex.value.status) for sub, ex in answered]
-        )
-        changes_of = {
-            sub.pk: _result_changes(sub, exchange.value, via="send") for sub, exchange in answered
-        }
-        won = _fenced_bulk_update(changes_of, claimed_at=claimed_at)
-        events: list[ReportEvent] = []
-        for sub, exchange in answered:
-            fields, changes = changes_of[sub.pk]
-            if sub.pk not in won:
-                outcomes[sub.pk] = "fenced"
-                continue
-            outcomes[sub.pk] = exchange.value.status
-            events.extend(_new_event(sub, st, msg) for st, msg in changes)
-            workplace_id = sub.report.workplace_id
-            if workplace_id not in listening:
-                listening[workplace_id] = endpoints_for_workplace(workplace_id)
-            _announce(sub, fields["status"], [st for st, _ in changes], listening[workplace_id])
-        ReportEvent.objects.bulk_create(events)
-        for report_id in {sub.report_id for sub, _ in answered}:
-            report_status_refresh(report_id=report_id)
-    return outcomes
 
 
 def backoff_seconds(attempt: int) -> float:

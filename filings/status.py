@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.db import transaction
 
 from filings.models import Report, ReportStatus, Submission, SubmissionStatus
 
 
-def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> str:
+class ReportState(NamedTuple):
+    """The two report columns the derivation reads, for callers that hold no Report object."""
+
+    status: str
+    cancelled_at: datetime | None
+
+
+def report_status_derive(*, report: Report | ReportState, statuses: list[tuple[str, str]]) -> str:
     """statuses: (action, status) for each submission of the report."""
     if report.status == ReportStatus.SUPERSEDED:
         return ReportStatus.SUPERSEDED

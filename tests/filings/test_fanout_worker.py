@@ -139,3 +139,46 @@ def test_correcting_an_accepted_hire_cancels_it_and_files_a_new_revision(
     assert sorted(c.status for c in cancels) == ["accepted"] * 4
     history = [e["status"] for e in api_client.get(f"/api/v1/reports/{old.pk}/").json()["events"]]
     assert "superseded" in history and history.count("accepted") >= 4
+
+
+def test_the_fan_out_tells_the_workplace_and_its_payroll_firm_about_every_answer(
+    api_client, owner, agent, firm, workplace, settings, sandbox, celery_worker_process
+):
+    from filings.models import WebhookDelivery
+    from filings.webhooks import webhook_create
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    own, _ = webhook_create(actor=owner, url="http://127.0.0.1:9/own", workplace=workplace)
+    firms, _ = webhook_create(actor=agent, url="http://127.0.0.1:9/firm", firm=firm)
+    report_id = file_hire(api_client, workplace)
+    wait_until(lambda: final(report_id))
+    agencies = ["employment", "health", "industrial_accident", "pension"]
+    for endpoint in (own, firms):
+        told = WebhookDelivery.objects.filter(endpoint=endpoint)
+        data = [d.payload["data"] for d in told]
+        assert sorted((d["agency"], d["status"]) for d in data) == [
+            (agency, "accepted") for agency in agencies
+        ]
+        assert {d["report_id"] for d in data} == {report_id}
+        assert all(d["receipt_number"] for d in data)
+
+
+def test_each_answer_is_stored_as_an_attempt_with_the_exchange_and_no_resident_number(
+    api_client, workplace, sandbox, celery_worker_process
+):
+    body = hire_body()
+    report_id = file_hire(api_client, workplace, rrn=body["employee"]["rrn"])
+    wait_until(lambda: final(report_id))
+    attempts = SubmissionAttempt.objects.filter(submission__report_id=report_id)
+    assert attempts.count() == 4
+    for attempt in attempts:
+        assert attempt.kind == "send" and attempt.outcome == "accepted"
+        assert attempt.status_code == 202 and attempt.method == "POST"
+        assert attempt.submission.receipt_number in attempt.response_body
+        assert str(attempt.submission.reference) in attempt.request_body
+        assert body["employee"]["rrn"] not in attempt.request_body
+        assert body["employee"]["rrn"][7:] not in attempt.request_body + attempt.response_body
+    timeline = Report.objects.get(pk=report_id).events.exclude(submission=None)
+    assert sorted(timeline.values_list("status", flat=True)) == sorted(
+        ["queued", "received", "accepted"] * 4
+    )
