@@ -110,6 +110,9 @@ def main() -> None:
         REDIS_URL=redis_url,
         AGENCY_SANDBOX_URL=sandbox_url,
         CONN_MAX_AGE="600",
+        # Production-like: with DEBUG on, Django keeps every query in memory.
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
     )
     os.environ.update(env)
     procs: list[subprocess.Popen] = []

@@ -110,7 +110,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
         }
@@ -246,6 +246,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
+# Celery's Django fixup closes the database connection around every task unless this is set,
+# and a fresh PostgreSQL backend per task costs more than most of our tasks do. Connections are
+# still closed when unusable or older than CONN_MAX_AGE (portal.celery), as Django does per request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 # Visibility timeout above the longest task (2x the hard limit); no ETA/countdown is ever longer
 # than a few minutes: long waits live in the database and the beat sweeper.
 _VISIBILITY = {
