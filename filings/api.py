@@ -212,7 +212,11 @@ class WorkplaceReportsView(ListAPIView):
                 },
                 status=422,
             )
-        response = Response(report_as_dict(report), status=status.HTTP_201_CREATED)
+        # A new report's submissions are the rows report_file just wrote (as committed).
+        fresh = getattr(report, "filed_submissions", None) if created else None
+        response = Response(
+            report_as_dict(report, submissions=fresh), status=status.HTTP_201_CREATED
+        )
         if not created:
             response["Idempotent-Replayed"] = "true"
         return response

@@ -53,10 +53,13 @@ def submission_as_dict(sub: Submission) -> dict[str, Any]:
     }
 
 
-def report_as_dict(report: Report, *, with_events: bool = False) -> dict[str, Any]:
-    subs = sorted(
-        report.submissions.all(), key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency])
-    )
+def report_as_dict(
+    report: Report, *, with_events: bool = False, submissions: list[Submission] | None = None
+) -> dict[str, Any]:
+    """`submissions`: the report's rows if the caller holds all of them (e.g. just written)."""
+    if submissions is None:
+        submissions = list(report.submissions.all())
+    subs = sorted(submissions, key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency]))
     # Derived from the same rows we show, so a response never pairs a stale report status with
     # fresher submissions (the two are read by separate queries).
     status = report_status_derive(report=report, statuses=[(s.action, s.status) for s in subs])

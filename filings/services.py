@@ -66,10 +66,38 @@ def report_file(
 ) -> tuple[Report, bool]:
     """File one report; returns (report, created). A replayed key returns the first report."""
     fingerprint = request_fingerprint(data)
-    if idempotency_key:
-        existing = _replayed(actor, idempotency_key, fingerprint)
-        if existing is not None:
-            return existing, False
+    try:
+        return _file_new(
+            actor=actor,
+            workplace=workplace,
+            data=data,
+            idempotency_key=idempotency_key or None,
+            fingerprint=fingerprint,
+            ip=ip,
+            supersedes=supersedes,
+        ), True
+    except (FieldErrors, IntegrityError):
+        # A replay is looked for only when filing failed: a replayed body fails validation (the
+        # first filing already hired the person) or hits the (filed_by, key) unique constraint.
+        # That keeps the SELECT off the common path and still answers exactly as if the replay
+        # had been checked first. Two racing requests with one key end here too.
+        if idempotency_key:
+            existing = _replayed(actor, idempotency_key, fingerprint)
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _file_new(
+    *,
+    actor: AbstractBaseUser,
+    workplace: Workplace,
+    data: dict[str, Any],
+    idempotency_key: str | None,
+    fingerprint: str,
+    ip: str | None,
+    supersedes: Report | None,
+) -> Report:
     kind = str(data.get("kind") or "")
     builders = {
         ReportKind.HIRE: _hire_prepare,
@@ -84,31 +112,23 @@ def report_file(
         raise FieldErrors(
             {"kind": [("choice", f"신고 종류(kind)는 {allowed} 중 하나여야 합니다.")]}
         )
-    try:
-        with transaction.atomic():
-            report = builders[kind](
-                actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
-            )
-            report.idempotency_key = idempotency_key or None
-            report.request_fingerprint = fingerprint
-            report.save(update_fields=["idempotency_key", "request_fingerprint"])
-            agencies = _fan_out(report)
-            audit_record(
-                actor=actor,
-                action=f"report.file.{kind}",
-                obj=report,
-                workplace=workplace,
-                ip=ip,
-                data={"agencies": agencies},
-            )
-    except IntegrityError:
-        # Two requests with the same key raced; the loser answers with the winner's report.
-        if idempotency_key:
-            existing = _replayed(actor, idempotency_key, fingerprint)
-            if existing is not None:
-                return existing, False
-        raise
-    return report, True
+    with transaction.atomic():
+        report = builders[kind](
+            actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
+        )
+        report.idempotency_key = idempotency_key
+        report.request_fingerprint = fingerprint
+        report.save(force_insert=True)
+        agencies = _fan_out(report)
+        audit_record(
+            actor=actor,
+            action=f"report.file.{kind}",
+            obj=report,
+            workplace=workplace,
+            ip=ip,
+            data={"agencies": agencies},
+        )
+    return report
 
 
 def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | None:
@@ -129,7 +149,8 @@ def _new_report(
     coverage: dict[str, Any] | None = None,
     supersedes: Report | None = None,
 ) -> Report:
-    return Report.objects.create(
+    """The report, unsaved: report_file adds the idempotency columns and inserts it once."""
+    return Report(
         workplace=workplace,
         employee=employee,
         kind=kind,
@@ -315,6 +336,10 @@ def _fan_out(report: Report) -> list[str]:
             )
         )
     Submission.objects.bulk_create(submissions)
+    # The API answers with exactly these rows as committed (see report_as_dict), without reading
+    # them back. A plain attribute, not the prefetch cache: later reads of report.submissions
+    # still go to the database.
+    report.filed_submissions = submissions  # type: ignore[attr-defined]
     ReportEvent.objects.bulk_create(
         [
             ReportEvent(

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import Delegation, Membership, Workplace
+from portal.models import Delegation, Workplace
 
 
 class Role(enum.StrEnum):
@@ -63,26 +63,63 @@ def workplaces_for(user: User, *, action: Action = Action.VIEW) -> QuerySet[Work
     return Workplace.objects.filter(id__in=ids)
 
 
+# The workplace, the caller's membership role and, only when there is none, whether a live
+# delegation to one of the caller's payroll firms reaches it: one statement. Plain SQL because
+# this runs on every request and the ORM spends more CPU compiling the equivalent subqueries
+# (~2.5 ms) than the three separate queries cost. Same rules as _membership_q, _delegation_q
+# and Delegation.live_q.
+_ROLE_SQL = """
+SELECT w.*, m.role AS access_member_role,
+    CASE WHEN m.role IS NULL THEN EXISTS (
+        SELECT 1 FROM portal_delegation d
+        JOIN portal_payrollfirm_members f ON f.payrollfirm_id = d.firm_id
+        WHERE d.workplace_id = w.id AND f.user_id = %(user)s AND d.revoked_at IS NULL
+            AND d.starts_on <= %(today)s AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)
+    ) ELSE FALSE END AS access_delegated
+FROM portal_workplace w
+LEFT JOIN portal_membership m ON m.workplace_id = w.id AND m.user_id = %(user)s
+WHERE w.id = %(pk)s
+"""
+# An API key with a workplace list reaches only those; a key without one reaches them all.
+_KEY_SCOPE_SQL = """
+    AND (NOT EXISTS (SELECT 1 FROM portal_apikey_workplaces s WHERE s.apikey_id = %(key)s)
+        OR EXISTS (
+            SELECT 1 FROM portal_apikey_workplaces s
+            WHERE s.apikey_id = %(key)s AND s.workplace_id = w.id
+        ))
+"""
+
+
+def _workplace_with_role(
+    user: User, pk: int, *, key_id: int | None = None
+) -> tuple[Workplace | None, Role | None]:
+    params = {"user": user.pk, "pk": pk, "today": timezone.localdate(), "key": key_id}
+    sql = _ROLE_SQL + (_KEY_SCOPE_SQL if key_id is not None else "")
+    rows = list(Workplace.objects.raw(sql, params))
+    if not rows:
+        return None, None
+    workplace = rows[0]
+    if workplace.access_member_role:  # type: ignore[attr-defined]
+        role: Role | None = Role(workplace.access_member_role)  # type: ignore[attr-defined]
+    elif workplace.access_delegated:  # type: ignore[attr-defined]
+        role = Role.AGENT
+    elif user.is_staff:
+        role = Role.OPERATOR
+    else:
+        role = None
+    return workplace, role
+
+
 def role_for(user: User, workplace: Workplace | int) -> Role | None:
     """The strongest role `user` holds on the workplace today, or None."""
     if not user.is_authenticated or not user.is_active:
         return None
     workplace_id = workplace if isinstance(workplace, int) else workplace.pk
-    membership = (
-        Membership.objects.filter(user=user, workplace_id=workplace_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if membership:
-        return Role(membership)
-    today = timezone.localdate()
-    if Delegation.objects.filter(
-        Delegation.live_q(today), firm__members=user, workplace_id=workplace_id
-    ).exists():
-        return Role.AGENT
-    if user.is_staff:
-        return Role.OPERATOR
-    return None
+    found, role = _workplace_with_role(user, workplace_id)
+    if found is None:
+        # No such workplace: no membership or delegation; staff keep their operator view.
+        return Role.OPERATOR if user.is_staff else None
+    return role
 
 
 def role_allows_action(role: Role | None, action: Action) -> bool:
@@ -94,15 +131,23 @@ def can(user: User, workplace: Workplace | int, action: Action) -> bool:
     return role_allows_action(role_for(user, workplace), action)
 
 
-def workplace_get_for(user: User, workplace_id: int | str, *, action: Action) -> Workplace:
-    """The workplace if `user` may perform `action` on it; 404 otherwise (no existence leak)."""
+def workplace_get_for(
+    user: User, workplace_id: int | str, *, action: Action, api_key_id: int | None = None
+) -> Workplace:
+    """The workplace if `user` may perform `action` on it; 404 otherwise (no existence leak).
+
+    With `api_key_id`, the workplace must also lie within that key's workplace scope (if it has
+    one). The workplace, the role and the scope come back in one query.
+    """
     try:
-        pk = int(workplace_id)
+        pk = int(workplace_id)  # type: ignore[arg-type]
         if not 0 < pk < 2**63:  # beyond bigint the database would error instead of "not found"
             raise ValueError
-        workplace = Workplace.objects.get(pk=pk)
-    except (Workplace.DoesNotExist, ValueError, TypeError):
+    except (ValueError, TypeError):
         raise Http404 from None
-    if not can(user, workplace, action):
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    workplace, role = _workplace_with_role(user, pk, key_id=api_key_id)
+    if workplace is None or not role_allows_action(role, action):
         raise Http404
     return workplace

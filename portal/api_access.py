@@ -18,11 +18,10 @@ def key_scope_ids(request: Request) -> set[int] | None:
 
 
 def api_workplace(request: Request, workplace_id: int | str, *, action: Action) -> Workplace:
-    workplace = workplace_get_for(request.user, workplace_id, action=action)
-    scope = key_scope_ids(request)
-    if scope is not None and workplace.pk not in scope:
-        raise Http404
-    return workplace
+    # The key's scope is checked in the same query as the workplace and the caller's role.
+    key = request.auth
+    key_id = key.pk if isinstance(key, ApiKey) else None
+    return workplace_get_for(request.user, workplace_id, action=action, api_key_id=key_id)
 
 
 def api_check_scope(request: Request, workplace_id: int) -> None:

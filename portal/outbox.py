@@ -12,7 +12,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -57,14 +57,19 @@ def outbox_enqueue_many(*, task: str, args_list: list[list[int | str]]) -> list[
 
 
 def _task_call(task: str, args: list, countdown: float | None = None) -> None:
-    # In eager mode send_task would not run anything; look the task up to run it in-process.
-    registered = app.tasks.get(task)
-    if registered is None:
-        app.loader.import_default_modules()
-        registered = app.tasks[task]
-    if countdown and app.conf.task_always_eager:
-        return  # no in-process sleeping: the sweeper picks it up when it is due
-    registered.apply_async(args=args, countdown=countdown)
+    if app.conf.task_always_eager:
+        if countdown:
+            return  # no in-process sleeping: the sweeper picks it up when it is due
+        # In eager mode send_task would not run anything; look the task up to run it in-process.
+        registered = app.tasks.get(task)
+        if registered is None:
+            app.loader.import_default_modules()
+            registered = app.tasks[task]
+        registered.apply_async(args=args)
+        return
+    # send_task, not Task.apply_async: the same message and routing without the task object's
+    # argument check and option merging (~0.2 ms of CPU per publish). Results are never kept.
+    app.send_task(task, args=args, countdown=countdown, ignore_result=True)
 
 
 def task_publish(*, task: str, args: list[int | str], countdown: float | None = None) -> bool:
@@ -85,14 +90,24 @@ def outbox_publish(*, messages: list[OutboxMessage]) -> int:
         ok = task_publish(task=message.task, args=message.args)
         (done if ok else failed).append(message.pk)
     if done:
-        OutboxMessage.objects.filter(pk__in=done).update(
-            published_at=timezone.now(), publish_attempts=F("publish_attempts") + 1
-        )
+        _mark_published(done)
     if failed:
         OutboxMessage.objects.filter(pk__in=failed).update(
             publish_attempts=F("publish_attempts") + 1
         )
     return len(done)
+
+
+def _mark_published(ids: list[int]) -> None:
+    # Plain SQL: this runs after every filing, and the ORM's UPDATE with an F() expression costs
+    # several times the statement itself in CPU. Only placeholders are formatted into the text.
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "UPDATE portal_outboxmessage SET published_at = %s, "  # noqa: S608
+        f"publish_attempts = publish_attempts + 1 WHERE id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *ids])
 
 
 def _publish_after_commit() -> None:

@@ -186,3 +186,48 @@ def test_requests_without_a_key_are_refused(client, workplace):
         f"/api/v1/workplaces/{workplace.pk}/reports/", {}, content_type="application/json"
     )
     assert response.status_code in (401, 403)
+
+
+def _tasks_run_inline() -> bool:
+    from portal.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+@pytest.mark.skipif(_tasks_run_inline(), reason="eager tasks change the rows after the answer")
+def test_a_hire_answers_with_the_submissions_as_stored(api_client, workplace):
+    created = post_report(api_client, workplace, hire_body(), key="fresh-1").json()
+    stored = api_client.get(f"/api/v1/reports/{created['id']}/").json()
+    assert created["submissions"] == stored["submissions"]
+    assert {k: v for k, v in stored.items() if k != "events"} == created
+
+
+def test_the_same_key_from_another_key_of_the_same_user_replays_the_report(
+    api_client_for, owner, workplace
+):
+    one, two = api_client_for(owner), api_client_for(owner)
+    body = hire_body()
+    first = post_report(one, workplace, body, key="per-user")
+    again = post_report(two, workplace, body, key="per-user")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    other = post_report(
+        api_client_for(owner), workplace, hire_body(monthly_wage=2_000_000), key="per-user"
+    )
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_mismatch"
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.skipif(_tasks_run_inline(), reason="eager tasks add their own statements")
+def test_a_hire_costs_a_bounded_number_of_statements(
+    api_client, workplace, django_assert_max_num_queries
+):
+    # Key+user, idempotency claim, workplace+role+scope, employee check, six inserts, the
+    # idempotency answer, and the savepoint pair of the test's own transaction (which also holds
+    # back the after-commit publish and its outbox update).
+    post_report(api_client, workplace, hire_body(), key="warm")
+    with django_assert_max_num_queries(13):
+        response = post_report(api_client, workplace, hire_body(), key="count")
+    assert response.status_code == 201
