@@ -15,3 +15,12 @@ get_resolver().reverse_dict  # noqa: B018
 for code, _name in settings.LANGUAGES:
     with translation.override(code):
         translation.gettext("")
+
+# The holiday calendar (the `holidays` package imports its country modules on first use), for
+# this year and the next, which deadlines of late-year reports fall into.
+from datetime import date  # noqa: E402
+
+from notifications.deadlines import is_business_day  # noqa: E402
+
+for year in (date.today().year, date.today().year + 1):
+    is_business_day(date(year, 1, 2))
