@@ -2,8 +2,9 @@
 
 This is the hot loop of the product (every report goes through it once), so it talks to
 PostgreSQL in plain SQL: one statement claims the rows and reads everything the messages need,
-one statement stores all the answers (attempts, fenced row updates, timeline), one reads the
-report's submissions for its derived status. The guarantees are those of `delivery.submission_send`:
+one statement stores all the answers (attempts, fenced row updates, timeline) and reads back the
+reports' submissions for their derived status, which one more statement stores where it changed.
+The guarantees are those of `delivery.submission_send`:
 
 - each row is claimed by a conditional UPDATE and marked `uncertain` in that same commit, so a
   worker killed after the claim leaves rows that the next try first looks up at the agency;
@@ -92,7 +93,7 @@ WITH attempts AS (
                   %(u_decided)s::timestamptz[], %(u_polled)s::timestamptz[])
            AS v(id, status, attempts, receipt, code, message, decided, polled)
      WHERE s.id = v.id AND s.status = 'sending' AND s.claimed_at = %(claimed_at)s
-    RETURNING s.id
+    RETURNING s.id, s.status
 ), events AS (
     INSERT INTO filings_reportevent (report_id, submission_id, at, agency, status, message)
     SELECT e.report, e.sub, %(now)s, e.agency, e.status, e.message
@@ -101,13 +102,14 @@ WITH attempts AS (
            AS e(report, sub, agency, status, message)
      WHERE e.sub IN (SELECT id FROM won)
 )
-SELECT id FROM won
-"""
-
-_STATUSES = """
-SELECT r.id, r.status, r.cancelled_at, s.action, s.status
-  FROM filings_report r JOIN filings_submission s ON s.report_id = r.id
- WHERE r.id = ANY(%s::bigint[])
+-- Each report's submissions as they stand after this statement, for its derived status: this
+-- statement's own writes are not visible to it, so the rows we won show their new status.
+SELECT s.id, won.id IS NOT NULL, r.id, r.status, r.cancelled_at, s.action,
+       COALESCE(won.status, s.status)
+  FROM filings_submission s
+  JOIN filings_report r ON r.id = s.report_id
+  LEFT JOIN won ON won.id = s.id
+ WHERE s.report_id = ANY(%(report_ids)s::bigint[])
 """
 
 
@@ -244,9 +246,9 @@ def _record(
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(_RECORD, p)
-            won = {r[0] for r in cursor.fetchall()}
-            cursor.execute(_STATUSES, [report_ids])
-            _reports_refresh(cursor, cursor.fetchall())
+            rows = cursor.fetchall()
+            won = {row[0] for row in rows if row[1]}
+            _reports_refresh(cursor, [row[2:] for row in rows])
         for row, _ in answered:
             status, event_statuses = changes[row.pk]
             if row.pk in won and (row.listening or {"rejected", "failed"} & set(event_statuses)):
