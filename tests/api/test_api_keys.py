@@ -65,6 +65,35 @@ def test_each_key_has_its_own_rate_limit(settings, monkeypatch, api_client_for, 
     cache.clear()
 
 
+def test_the_limit_slides_across_the_minute_instead_of_resetting_at_it(
+    settings, monkeypatch, api_client_for, owner
+):
+    import time_machine
+    from rest_framework.views import APIView
+
+    from filings.throttles import ApiKeyRateThrottle
+
+    monkeypatch.setattr(APIView, "throttle_classes", [ApiKeyRateThrottle])
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_key": "3/min"},
+    }
+    cache.clear()
+    client = api_client_for(owner)
+    minute = 60 * 29_000_000  # the start of some minute
+
+    def status_at(second: float) -> int:
+        with time_machine.travel(minute + second, tick=False):
+            return client.get("/api/v1/workplaces/").status_code
+
+    assert [status_at(59.0) for _ in range(3)] == [200, 200, 200]
+    # A fixed window would open again at the minute; the last minute still holds three calls.
+    assert status_at(60.5) == 429
+    # Most of those three have slid out of the last 60 seconds by now.
+    assert status_at(119.0) == 200
+    cache.clear()
+
+
 def client_with(raw: str):  # type: ignore[no-untyped-def]
     from rest_framework.test import APIClient
 
