@@ -36,7 +36,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.installed .env
-	$(PY) scripts/with_services.py $(PY) bench/run_all.py $(BENCH)
+	PG_DURABLE=1 $(PY) scripts/with_services.py $(PY) bench/run_all.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
