@@ -106,6 +106,10 @@ def _mark_published(ids: list[int]) -> None:
         "UPDATE portal_outboxmessage SET published_at = %s, "  # noqa: S608
         f"publish_attempts = publish_attempts + 1 WHERE id IN ({placeholders})"
     )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Losing this mark in a crash only makes the sweeper publish the message again, which
+        # is harmless; so its commit need not wait for the WAL flush (one fsync per filing less).
+        sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), *ids])
 
