@@ -2,6 +2,11 @@
 
 The signature covers the canonical JSON of the (masked) facts together with the PDF's
 SHA-256, so the verify page can prove both what was certified and which file was issued.
+
+Stored signatures read "ed25519:<key id>:<base64>", the key id being the first 16 hex digits of
+the SHA-256 of the raw public key. Rotating CERT_SIGNING_KEY therefore does not orphan what was
+issued before: put the retired key's public half in CERT_VERIFY_KEYS and old certificates keep
+verifying. Signatures from before key ids (plain base64) are tried against every known key.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import re
 import secrets
@@ -68,12 +74,45 @@ def public_key() -> Ed25519PublicKey:
     return signing_key().public_key()
 
 
-def public_key_pem() -> str:
-    return (
-        public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
+def key_id(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=4)
+def _retired_keys(spec: str) -> tuple[Ed25519PublicKey, ...]:
+    keys = []
+    for item in (part.strip() for part in spec.split(",") if part.strip()):
+        try:
+            raw = base64.b64decode(item, validate=True)
+            keys.append(Ed25519PublicKey.from_public_bytes(raw))
+        except (binascii.Error, ValueError) as exc:
+            raise ImproperlyConfigured(
+                "CERT_VERIFY_KEYS must be base64 raw 32-byte Ed25519 public keys, comma-separated."
+            ) from exc
+    return tuple(keys)
+
+
+def verify_keys() -> dict[str, Ed25519PublicKey]:
+    """Every key a certificate may have been signed with, by key id; the active one first."""
+    ring = {key_id(public_key()): public_key()}
+    for key in _retired_keys(getattr(settings, "CERT_VERIFY_KEYS", "") or ""):
+        ring.setdefault(key_id(key), key)
+    return ring
+
+
+def public_key_b64(key: Ed25519PublicKey) -> str:
+    """The form CERT_VERIFY_KEYS takes, for when this key is retired."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def public_key_pem(kid: str | None = None) -> str:
+    """The active key, or the known key with id `kid` (KeyError if there is none)."""
+    key = verify_keys()[kid] if kid else public_key()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
 
 
 def _signed_bytes(facts: dict[str, Any], pdf_sha256: str) -> bytes:
@@ -81,9 +120,10 @@ def _signed_bytes(facts: dict[str, Any], pdf_sha256: str) -> bytes:
 
 
 def certificate_sign(*, facts: dict[str, Any], pdf_sha256: str) -> str:
-    """Base64 Ed25519 signature over the facts and the PDF hash."""
+    """ "ed25519:<key id>:<base64 signature>" over the facts and the PDF hash."""
     signature = signing_key().sign(_signed_bytes(facts, pdf_sha256))
-    return base64.b64encode(signature).decode("ascii")
+    encoded = base64.b64encode(signature).decode("ascii")
+    return f"ed25519:{key_id(public_key())}:{encoded}"
 
 
 def signature_verify(
@@ -93,13 +133,29 @@ def signature_verify(
     signature: str,
     key: Ed25519PublicKey | None = None,
 ) -> bool:
-    """True only if `signature` was made by our key over exactly these facts and hash."""
-    try:
-        raw = base64.b64decode(signature, validate=True)
-        (key or public_key()).verify(raw, _signed_bytes(facts, pdf_sha256))
-    except (InvalidSignature, binascii.Error, ValueError, TypeError):
-        return False
-    return True
+    """True only if `signature` was made by one of our keys (or `key`) over exactly these facts
+    and hash."""
+    scheme, _, rest = signature.rpartition(":") if signature.count(":") == 2 else ("", "", "")
+    if scheme:
+        _, kid = scheme.split(":")
+        encoded = rest
+    else:
+        kid, encoded = "", signature
+    if key is not None:
+        candidates = [key]
+    elif kid:
+        found = verify_keys().get(kid)
+        candidates = [found] if found is not None else []
+    else:
+        candidates = list(verify_keys().values())
+    message = _signed_bytes(facts, pdf_sha256)
+    for candidate in candidates:
+        try:
+            candidate.verify(base64.b64decode(encoded, validate=True), message)
+        except (InvalidSignature, binascii.Error, ValueError, TypeError):
+            continue
+        return True
+    return False
 
 
 def verification_code_new() -> str:

@@ -129,7 +129,12 @@ def certificate_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def verify_key(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(public_key_pem(), content_type="text/plain; charset=utf-8")
+    """The active public key, or with ?kid= the key a given certificate names in its signature."""
+    try:
+        pem = public_key_pem(request.GET.get("kid") or None)
+    except KeyError:
+        return HttpResponse("unknown key id", status=404, content_type="text/plain; charset=utf-8")
+    return HttpResponse(pem, content_type="text/plain; charset=utf-8")
 
 
 @require_GET

@@ -25,6 +25,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 CERT_SIGNING_KEY = env.str("CERT_SIGNING_KEY")
+# Public halves of retired signing keys (base64 raw, comma-separated): what they signed still
+# verifies after a rotation (`python manage.py certificate_key` prints the value to keep).
+CERT_VERIFY_KEYS = env.str("CERT_VERIFY_KEYS", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

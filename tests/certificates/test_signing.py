@@ -99,3 +99,54 @@ def test_typed_verification_code_is_normalised() -> None:
 def test_serial_is_year_and_zero_padded_number() -> None:
     assert certificate_serial_format(number=123, year=2026) == "C-2026-000123"
     assert certificate_serial_format(number=1234567, year=2026) == "C-2026-1234567"
+
+
+def test_a_signature_names_the_key_that_made_it() -> None:
+    from certificates.signing import key_id, public_key
+
+    signature = certificate_sign(facts=FACTS, pdf_sha256=PDF_SHA256)
+    scheme, kid, _ = signature.split(":")
+    assert (scheme, kid) == ("ed25519", key_id(public_key()))
+
+
+def test_certificates_signed_before_a_key_rotation_still_verify_with_the_retired_key(
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from certificates.signing import public_key, public_key_b64
+
+    old_signature = certificate_sign(facts=FACTS, pdf_sha256=PDF_SHA256)
+    retired = public_key_b64(public_key())
+    settings.CERT_SIGNING_KEY = generate_private_key_b64()
+
+    assert not signature_verify(facts=FACTS, pdf_sha256=PDF_SHA256, signature=old_signature)
+    settings.CERT_VERIFY_KEYS = retired
+    assert signature_verify(facts=FACTS, pdf_sha256=PDF_SHA256, signature=old_signature)
+    # A retired key verifies; it never signs again.
+    new_signature = certificate_sign(facts=FACTS, pdf_sha256=PDF_SHA256)
+    assert new_signature.split(":")[1] != old_signature.split(":")[1]
+    assert signature_verify(facts=FACTS, pdf_sha256=PDF_SHA256, signature=new_signature)
+
+
+def test_signatures_from_before_key_ids_still_verify() -> None:
+    legacy = certificate_sign(facts=FACTS, pdf_sha256=PDF_SHA256).split(":")[2]
+    assert signature_verify(facts=FACTS, pdf_sha256=PDF_SHA256, signature=legacy)
+    assert not signature_verify(facts=FACTS, pdf_sha256="0" * 64, signature=legacy)
+
+
+def test_the_verify_page_publishes_a_retired_key_by_its_id(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from certificates.signing import key_id, public_key, public_key_b64
+
+    old_kid, retired = key_id(public_key()), public_key_b64(public_key())
+    settings.CERT_SIGNING_KEY = generate_private_key_b64()
+    settings.CERT_VERIFY_KEYS = retired
+
+    active = client.get(reverse("certificates:verify-key"))
+    old = client.get(reverse("certificates:verify-key") + f"?kid={old_kid}")
+    assert active.status_code == old.status_code == 200
+    assert old.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert old.content != active.content
+    assert (
+        client.get(reverse("certificates:verify-key") + "?kid=0000000000000000").status_code == 404
+    )
