@@ -30,6 +30,7 @@ class _Pending(threading.local):
 
 
 _pending = _Pending()
+_task_import_lock = threading.Lock()
 
 
 def outbox_enqueue(*, task: str, args: list[int | str]) -> OutboxMessage:
@@ -63,8 +64,11 @@ def _task_call(task: str, args: list, countdown: float | None = None) -> None:
         # In eager mode send_task would not run anything; look the task up to run it in-process.
         registered = app.tasks.get(task)
         if registered is None:
-            app.loader.import_default_modules()
-            registered = app.tasks[task]
+            # One thread imports the task modules while the others wait: Celery marks them
+            # imported before they finish, so a second thread would otherwise miss the task.
+            with _task_import_lock:
+                app.loader.import_default_modules()
+                registered = app.tasks[task]
         registered.apply_async(args=args)
         return
     # send_task, not Task.apply_async: the same message and routing without the task object's
