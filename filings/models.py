@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +34,15 @@ class ReportStatus(models.TextChoices):
     NOT_REQUIRED = "not_required", _("신고 대상 없음")
 
 
+class TouchingQuerySet(models.QuerySet):
+    """`auto_now` only works through save(); the services change state with conditional
+    UPDATEs, so those stamp `updated_at` here (the sweeper and the alerts read it)."""
+
+    def update(self, **kwargs: Any) -> int:
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
 class Report(models.Model):
     workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="reports")
     employee = models.ForeignKey(
@@ -58,6 +68,8 @@ class Report(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("신고")
@@ -134,6 +146,8 @@ class Submission(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TouchingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("기관별 신고")

@@ -231,3 +231,21 @@ def test_a_hire_costs_a_bounded_number_of_statements(
     with django_assert_max_num_queries(13):
         response = post_report(api_client, workplace, hire_body(), key="count")
     assert response.status_code == 201
+
+
+def test_a_cancelled_submission_shows_when_it_last_changed(api_client, workplace):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    created = post_report(api_client, workplace, hire_body()).json()
+    before = {s.pk: s.updated_at for s in Submission.objects.filter(report_id=created["id"])}
+    later = timezone.now() + timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        response = api_client.post(f"/api/v1/reports/{created['id']}/cancel/")
+    assert response.status_code == 200
+    for sub in Submission.objects.filter(pk__in=before):
+        assert sub.status == "cancelled"
+        assert sub.updated_at == later != before[sub.pk]
+    assert Report.objects.get(pk=created["id"]).updated_at == later
