@@ -13,7 +13,7 @@ import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -61,17 +61,6 @@ def lease_seconds() -> float:
 def filing_for(submission: Submission) -> Filing:
     """The adapter's input, built at send time; the plain number exists only in this object."""
     report = submission.report
-    wp = report.workplace
-    person = None
-    if report.employee_id:
-        employee = report.employee
-        person = {
-            "name": employee.name,
-            "rrn": employee_rrn_decrypt(employee=employee),
-            "nationality": employee.nationality,
-            "visa": employee.visa,
-            "birth_date": employee.birth_date.isoformat(),
-        }
     original_receipt = None
     kind = report.kind
     if submission.action == Submission.Action.CANCEL:
@@ -86,19 +75,36 @@ def filing_for(submission: Submission) -> Filing:
     return Filing(
         reference=str(submission.reference),
         kind=kind,
-        workplace={
-            "management_number": wp.management_number,
-            "business_registration_number": wp.business_registration_number,
-            "name": wp.name,
-            "address": wp.address,
-            "representative": wp.representative_name,
-            "industry_code": wp.industry_code,
-            "headcount": wp.headcount,
-        },
-        person=person,
+        workplace=workplace_block(report.workplace),
+        person=person_block(report.employee) if report.employee_id else None,
         data=dict(report.data),
         original_receipt_number=original_receipt,
     )
+
+
+def workplace_block(wp: Any) -> dict[str, Any]:
+    """A Filing's workplace, from a Workplace (or a row with the same attribute names)."""
+    return {
+        "management_number": wp.management_number,
+        "business_registration_number": wp.business_registration_number,
+        "name": wp.name,
+        "address": wp.address,
+        "representative": wp.representative_name,
+        "industry_code": wp.industry_code,
+        "headcount": wp.headcount,
+    }
+
+
+def person_block(employee: Any) -> dict[str, Any]:
+    """A Filing's person, from an Employee (or a row with the same attribute names); the one
+    place the resident number is decrypted for sending."""
+    return {
+        "name": employee.name,
+        "rrn": employee_rrn_decrypt(employee=employee),
+        "nationality": employee.nationality,
+        "visa": employee.visa,
+        "birth_date": employee.birth_date.isoformat(),
+    }
 
 
 def _attempt(
@@ -331,17 +337,17 @@ def senders() -> ThreadPoolExecutor:
     return _sender_pool
 
 
-def _exchange(sub: Submission, filing: Filing) -> Exchange | AgencyError:
+def exchange(agency: str, filing: Filing) -> Exchange | AgencyError:
     """The HTTP part only (no database), so it can run on a sender thread."""
     try:
-        return adapter_for(sub.agency).submit(filing, transport=transport())
+        return adapter_for(agency).submit(filing, transport=transport())
     except AgencyError as exc:
         return exc
 
 
 def _submit(sub: Submission, mine) -> Exchange | str:  # type: ignore[no-untyped-def]
     """One send; an Exchange with the receipt, or the outcome already recorded on failure."""
-    result = _exchange(sub, filing_for(sub))
+    result = exchange(sub.agency, filing_for(sub))
     if isinstance(result, AgencyError):
         return send_failed(sub, mine, result)
     return result

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,8 +29,7 @@ from agencies.transport import AgencyError, Exchange
 from filings import delivery
 from filings.models import Submission, SubmissionStatus
 from filings.status import ReportState, report_status_derive
-from portal import crypto
-from portal.services import RRN_PURPOSE
+from filings.webhooks import LIVE_ENDPOINT_SQL
 
 # Only plain first sends of reports that correct nothing: everything else has ordering rules.
 # attempts_count is not raised here: as in the careful path, it counts exchanges we recorded.
@@ -48,22 +47,14 @@ SELECT c.id, c.reference, c.agency, c.attempts_count, c.receipt_number, c.report
        r.kind, r.data, r.workplace_id,
        w.management_number, w.business_registration_number, w.name, w.address,
        w.representative_name, w.industry_code, w.headcount,
-       e.id, e.name, e.rrn_encrypted, e.nationality, e.visa, e.birth_date,
-       EXISTS (
-           SELECT 1 FROM filings_webhookendpoint h
-            WHERE h.disabled_at IS NULL
-              AND (h.workplace_id = r.workplace_id OR h.firm_id IN (
-                   SELECT d.firm_id FROM portal_delegation d
-                    WHERE d.workplace_id = r.workplace_id AND d.revoked_at IS NULL
-                      AND d.starts_on <= %(today)s
-                      AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)))
-       ) AS listening
+       p.id, p.name, p.rrn_encrypted, p.nationality, p.visa, p.birth_date,
+       EXISTS (SELECT 1 FROM filings_webhookendpoint e WHERE {listening}) AS listening
   FROM claimed c
   JOIN filings_report r ON r.id = c.report_id
   JOIN portal_workplace w ON w.id = r.workplace_id
-  LEFT JOIN portal_employee e ON e.id = r.employee_id
+  LEFT JOIN portal_employee p ON p.id = r.employee_id
  ORDER BY c.id
-"""
+""".replace("{listening}", LIVE_ENDPOINT_SQL.replace("{wp}", "r.workplace_id"))
 
 # Lock the reports first (the same order as report_status_refresh and report_cancel), so the
 # status read afterwards, in a later statement with a fresh snapshot, sees every commit before us.
@@ -113,6 +104,24 @@ SELECT s.id, won.id IS NOT NULL, r.id, r.status, r.cancelled_at, s.action,
 """
 
 
+class _WorkplaceRow(NamedTuple):
+    management_number: str
+    business_registration_number: str
+    name: str
+    address: str
+    representative_name: str
+    industry_code: str
+    headcount: int
+
+
+class _EmployeeRow(NamedTuple):
+    name: str
+    rrn_encrypted: bytes
+    nationality: str
+    visa: str
+    birth_date: date
+
+
 @dataclass
 class Claimed:
     """A claimed row and what its message needs (the plain RRN lives only in `filing`)."""
@@ -137,7 +146,7 @@ def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
         if sid not in taken
     }
     # The agencies answer independently: send in parallel, record in this thread.
-    results = list(delivery.senders().map(_exchange, claimed))
+    results = list(delivery.senders().map(lambda c: delivery.exchange(c.agency, c.filing), claimed))
     answered: list[tuple[Claimed, Exchange[Receipt]]] = []
     for row, result in zip(claimed, results, strict=True):
         row.attempts_count += 1
@@ -163,43 +172,19 @@ def _claim(submission_ids: list[int], now: datetime) -> list[Claimed]:
     claimed = []
     for row in rows:
         (pk, reference, agency, attempts, receipt, report_id, kind, data, _wp_id) = row[:9]
-        workplace = {
-            "management_number": row[9],
-            "business_registration_number": row[10],
-            "name": row[11],
-            "address": row[12],
-            "representative": row[13],
-            "industry_code": row[14],
-            "headcount": row[15],
-        }
         employee_id = row[16]
         if employee_id is not None and employee_id not in people:
             # Decrypted once per report, not once per agency.
-            people[employee_id] = {
-                "name": row[17],
-                "rrn": crypto.decrypt(row[18], purpose=RRN_PURPOSE),
-                "nationality": row[19],
-                "visa": row[20],
-                "birth_date": row[21].isoformat() if isinstance(row[21], date) else row[21],
-            }
+            people[employee_id] = delivery.person_block(_EmployeeRow(*row[17:22]))
         filing = Filing(
             reference=str(reference),
             kind=kind,
-            workplace=workplace,
+            workplace=delivery.workplace_block(_WorkplaceRow(*row[9:16])),
             person=people.get(employee_id) if employee_id is not None else None,
             data=json.loads(data) if isinstance(data, str) else dict(data or {}),
         )
         claimed.append(Claimed(pk, agency, attempts, receipt, report_id, bool(row[22]), filing))
     return claimed
-
-
-def _exchange(row: Claimed) -> Exchange[Receipt] | AgencyError:
-    from agencies.registry import adapter_for
-
-    try:
-        return adapter_for(row.agency).submit(row.filing, transport=delivery.transport())
-    except AgencyError as exc:
-        return exc
 
 
 def _failed(row: Claimed, exc: AgencyError, *, claimed_at: datetime) -> str:

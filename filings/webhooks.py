@@ -32,7 +32,7 @@ from django.utils import timezone
 from filings.models import Submission, WebhookDelivery, WebhookEndpoint
 from portal import crypto
 from portal.errors import FieldErrors
-from portal.models import PayrollFirm, Workplace
+from portal.models import Delegation, PayrollFirm, Workplace
 from portal.outbox import outbox_enqueue_many, task_publish
 from portal.services import audit_record
 
@@ -133,16 +133,14 @@ def webhook_disable(*, actor: AbstractBaseUser, endpoint: WebhookEndpoint) -> No
         )
 
 
-# Asked on every status change, so written as plain SQL: the same rule as
-# Delegation.live_q (not revoked, started, not ended) without compiling an ORM query each time.
-_ENDPOINTS_SQL = """
-SELECT e.* FROM filings_webhookendpoint e
- WHERE e.disabled_at IS NULL
-   AND (e.workplace_id = %(wp)s OR e.firm_id IN (
-        SELECT d.firm_id FROM portal_delegation d
-         WHERE d.workplace_id = %(wp)s AND d.revoked_at IS NULL AND d.starts_on <= %(today)s
-           AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)))
-"""
+# Asked on every status change, so written as plain SQL (Delegation.LIVE_SQL is live_q's twin).
+# `{wp}` is the SQL expression for the workplace id: a parameter here, a column in filings.fanout.
+LIVE_ENDPOINT_SQL = """e.disabled_at IS NULL AND (e.workplace_id = {wp} OR e.firm_id IN (
+    SELECT d.firm_id FROM portal_delegation d WHERE d.workplace_id = {wp} AND {live}))
+""".replace("{live}", Delegation.LIVE_SQL)
+_ENDPOINTS_SQL = """SELECT e.* FROM filings_webhookendpoint e WHERE {where}""".replace(
+    "{where}", LIVE_ENDPOINT_SQL.replace("{wp}", "%(wp)s")
+)
 
 
 def endpoints_for_workplace(workplace_id: int) -> list[WebhookEndpoint]:

@@ -73,13 +73,12 @@ SELECT w.*, m.role AS access_member_role,
     CASE WHEN m.role IS NULL THEN EXISTS (
         SELECT 1 FROM portal_delegation d
         JOIN portal_payrollfirm_members f ON f.payrollfirm_id = d.firm_id
-        WHERE d.workplace_id = w.id AND f.user_id = %(user)s AND d.revoked_at IS NULL
-            AND d.starts_on <= %(today)s AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)
+        WHERE d.workplace_id = w.id AND f.user_id = %(user)s AND {live}
     ) ELSE FALSE END AS access_delegated
 FROM portal_workplace w
 LEFT JOIN portal_membership m ON m.workplace_id = w.id AND m.user_id = %(user)s
 WHERE w.id = %(pk)s
-"""
+""".replace("{live}", Delegation.LIVE_SQL)
 # An API key with a workplace list reaches only those; a key without one reaches them all.
 _KEY_SCOPE_SQL = """
     AND (NOT EXISTS (SELECT 1 FROM portal_apikey_workplaces s WHERE s.apikey_id = %(key)s)

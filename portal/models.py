@@ -121,6 +121,12 @@ class Delegation(models.Model):
             and (self.ends_on is None or on <= self.ends_on)
         )
 
+    # The same rule in SQL, for hot paths written as plain statements: alias `d`, param %(today)s.
+    LIVE_SQL = (
+        "d.revoked_at IS NULL AND d.starts_on <= %(today)s "
+        "AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)"
+    )
+
     @staticmethod
     def live_q(on: date, prefix: str = "") -> Q:
         return (
