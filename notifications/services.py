@@ -8,9 +8,11 @@ mail, in the same transaction. E-mail leaves through the outbox after commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import wraps
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from filings.models import Submission, SubmissionStatus
 from notifications import alerts, selectors
@@ -37,6 +39,7 @@ from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ALERT_EMAIL_TASK = "notifications.tasks.alert_email_send"
 DIGEST_EMAIL_TASK = "notifications.tasks.digest_email_send"
@@ -48,6 +51,18 @@ DELEGATION_NOTICE_DAYS = 7
 # A mail claimed this long ago and still unsent is taken as lost (worker died) and sent again.
 MAIL_LEASE = timedelta(minutes=10)
 MAIL_RETRY_WINDOW = timedelta(days=2)
+
+
+def _in_portal_language(compose: Callable[..., T]) -> Callable[..., T]:
+    """Alerts go to many people from background jobs: write them in the portal's language, not
+    in whatever language the calling thread last served a request in."""
+
+    @wraps(compose)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        with translation.override(settings.LANGUAGE_CODE):
+            return compose(*args, **kwargs)
+
+    return wrapper
 
 
 def _board_url(workplace_id: int) -> str:
@@ -115,6 +130,7 @@ def _workplace_names(ids: set[int]) -> dict[int, str]:
     return dict(Workplace.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
+@_in_portal_language
 def _deadline_alerts(today: date) -> list[Alert]:
     closures = selectors.closure_dates()
     rows: list[selectors.DeadlineRow] = []
@@ -147,6 +163,7 @@ def _deadline_alerts(today: date) -> list[Alert]:
     return out
 
 
+@_in_portal_language
 def _rejection_alert(sub: Submission) -> Alert:
     report = sub.report
     return alerts.rejection_alert(
@@ -193,6 +210,7 @@ def _rejected_ids() -> list[int]:
     )
 
 
+@_in_portal_language
 def _delegation_alerts(today: date) -> list[tuple[Alert, Delegation]]:
     ending = Delegation.objects.filter(
         Delegation.live_q(today),
