@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from filings import validation
@@ -29,13 +31,18 @@ from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
 from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
-from portal.models import Employee, EmploymentType, Workplace
-from portal.outbox import outbox_enqueue
-from portal.services import audit_record, employee_set_rrn, rrn_index
+from portal.models import Employee, EmploymentType, OutboxMessage, Workplace
+from portal.outbox import outbox_enqueue, outbox_schedule
+from portal.rows import rows_ids_allocate, rows_insert
+from portal.services import audit_event_build, audit_record, employee_set_rrn
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
 SEND_TASK = "filings.tasks.submission_send"
 SEND_MANY_TASK = "filings.tasks.submissions_send"
+ACTIVE_EMPLOYEE_CONSTRAINT = "employee_one_active_per_workplace"
+ALREADY_EMPLOYED = (
+    "이 사업장에 이미 자격취득 신고된 재직자입니다. 정정이 필요하면 기존 신고를 정정해 주세요."
+)
 
 
 class IdempotencyConflict(Exception):
@@ -112,23 +119,36 @@ def _file_new(
         raise FieldErrors(
             {"kind": [("choice", f"신고 종류(kind)는 {allowed} 중 하나여야 합니다.")]}
         )
-    with transaction.atomic():
-        report = builders[kind](
-            actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
-        )
-        report.idempotency_key = idempotency_key
-        report.request_fingerprint = fingerprint
-        report.save(force_insert=True)
-        agencies = _fan_out(report)
-        audit_record(
-            actor=actor,
-            action=f"report.file.{kind}",
-            obj=report,
-            workplace=workplace,
-            ip=ip,
-            data={"agencies": agencies},
-        )
+    # A hire only reads before it writes, and its INSERTs go out as one text that PostgreSQL
+    # runs atomically on its own: no BEGIN/COMMIT round trips. The other kinds update rows first
+    # and need a transaction around both; so does a hire inside a caller's transaction (as a
+    # savepoint, so that a duplicate hire does not break the caller's transaction).
+    own_transaction = (
+        kind != ReportKind.HIRE or connection.in_atomic_block or connection.vendor != "postgresql"
+    )
+    try:
+        with transaction.atomic() if own_transaction else nullcontext():
+            report, new_rows = builders[kind](
+                actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
+            )
+            report.idempotency_key = idempotency_key
+            report.request_fingerprint = fingerprint
+            _fan_out(report, actor=actor, ip=ip, new_rows=new_rows)
+    except IntegrityError as exc:
+        if _constraint_of(exc) == ACTIVE_EMPLOYEE_CONSTRAINT:
+            raise FieldErrors({"employee.rrn": [("already_employed", ALREADY_EMPLOYED)]}) from None
+        raise
     return report
+
+
+def _constraint_of(exc: IntegrityError) -> str:
+    """The violated constraint's name (PostgreSQL), or a stand-in read from SQLite's message."""
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    if name:
+        return str(name)
+    if "portal_employee.workplace_id, portal_employee.rrn_index" in str(exc):
+        return ACTIVE_EMPLOYEE_CONSTRAINT
+    return ""
 
 
 def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | None:
@@ -170,25 +190,12 @@ def _hire_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> Report:
+) -> tuple[Report, list[Model]]:
+    """The new employee and report, unsaved. Whether the person is already employed here is
+    left to the database (ACTIVE_EMPLOYEE_CONSTRAINT): a SELECT first would race anyway.
+    A correction of a hire marks the old employee lost before filing the new one."""
     hire = validation.hire_clean(data)
     coverage = coverage_decide(data=hire.coverage_input()).as_dict()
-    active = Employee.objects.filter(
-        workplace=workplace, rrn_index=rrn_index(hire.number.digits), loss_date__isnull=True
-    )
-    if supersedes is not None and supersedes.employee_id:
-        active = active.exclude(pk=supersedes.employee_id)
-    if active.exists():
-        raise FieldErrors(
-            {
-                "employee.rrn": [
-                    (
-                        "already_employed",
-                        "이 사업장에 이미 자격취득 신고된 재직자입니다. 정정이 필요하면 기존 신고를 정정해 주세요.",
-                    )
-                ]
-            }
-        )
     employee = Employee(
         workplace=workplace,
         name=hire.name,
@@ -205,8 +212,7 @@ def _hire_prepare(
         coverage=coverage,
     )
     employee_set_rrn(employee=employee, rrn=hire.number.digits)
-    employee.save()
-    return _new_report(
+    report = _new_report(
         actor=actor,
         workplace=workplace,
         kind=kind,
@@ -216,6 +222,7 @@ def _hire_prepare(
         coverage=coverage,
         supersedes=supersedes,
     )
+    return report, [employee]
 
 
 def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
@@ -232,7 +239,7 @@ def _exit_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> Report:
+) -> tuple[Report, list[Model]]:
     cleaned = validation.exit_clean(data)
     employee = _employee_of(workplace, cleaned.employee_id)
     errors = FieldErrors()
@@ -244,7 +251,7 @@ def _exit_prepare(
     Employee.objects.filter(pk=employee.pk).update(
         last_working_day=cleaned.last_working_day, loss_date=cleaned.loss_date
     )
-    return _new_report(
+    report = _new_report(
         actor=actor,
         workplace=workplace,
         kind=kind,
@@ -254,6 +261,7 @@ def _exit_prepare(
         coverage=employee.coverage,
         supersedes=supersedes,
     )
+    return report, []
 
 
 def _pay_change_prepare(
@@ -263,13 +271,13 @@ def _pay_change_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> Report:
+) -> tuple[Report, list[Model]]:
     cleaned = validation.pay_change_clean(data)
     employee = _employee_of(workplace, cleaned["employee_id"])
     if employee.loss_date is not None:
         raise FieldErrors({"employee_id": [("already_lost", "자격상실된 근로자입니다.")]})
     Employee.objects.filter(pk=employee.pk).update(monthly_wage=cleaned["monthly_wage"])
-    return _new_report(
+    report = _new_report(
         actor=actor,
         workplace=workplace,
         kind=kind,
@@ -279,6 +287,7 @@ def _pay_change_prepare(
         coverage=employee.coverage,
         supersedes=supersedes,
     )
+    return report, []
 
 
 def _workplace_prepare(
@@ -288,7 +297,7 @@ def _workplace_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> Report:
+) -> tuple[Report, list[Model]]:
     cleaned = validation.workplace_report_clean(kind, data)
     effective = date.fromisoformat(cleaned["effective_date"])
     if kind == ReportKind.WORKPLACE_CHANGE:
@@ -301,7 +310,7 @@ def _workplace_prepare(
     coverage = {
         a: {"covered": True, "reason": "사업장 신고는 네 기관 모두에 합니다."} for a in AGENCIES
     }
-    return _new_report(
+    report = _new_report(
         actor=actor,
         workplace=workplace,
         kind=kind,
@@ -310,6 +319,7 @@ def _workplace_prepare(
         coverage=coverage,
         supersedes=supersedes,
     )
+    return report, []
 
 
 def _covered(report: Report) -> list[str]:
@@ -319,8 +329,11 @@ def _covered(report: Report) -> list[str]:
     return [a for a in AGENCIES if coverage.get(a, {}).get("covered")]
 
 
-def _fan_out(report: Report) -> list[str]:
-    """One submission, one timeline entry and one outbox row per covered agency (bulk inserts)."""
+def _fan_out(
+    report: Report, *, actor: AbstractBaseUser, ip: str | None, new_rows: list[Model]
+) -> list[str]:
+    """Insert the report (after `new_rows`), one submission, timeline entry and outbox row per
+    covered agency, and the audit event: ids in one round trip, all rows in one more."""
     agencies = _covered(report)
     submissions = []
     for agency in agencies:
@@ -331,71 +344,53 @@ def _fan_out(report: Report) -> list[str]:
             Submission(
                 report=report,
                 agency=agency,
+                action=Submission.Action.FILE,
+                status=SubmissionStatus.QUEUED,
                 deadline=deadline.due_date if deadline else None,
                 deadline_rule=deadline.rule[:300] if deadline else "",
             )
         )
-    if submissions:
-        _submissions_insert(report, submissions)
+    events = [
+        ReportEvent(
+            report=report,
+            submission=sub,
+            agency=sub.agency,
+            status=SubmissionStatus.QUEUED,
+            message="전송 대기",
+        )
+        for sub in submissions
+    ]
+    if not agencies:
+        report.status = ReportStatus.NOT_REQUIRED
+        events.append(
+            ReportEvent(
+                report=report,
+                status="not_required",
+                message="적용 대상 보험이 없어 신고하지 않습니다.",
+            )
+        )
+    # One task for the report's fresh submissions; each is claimed and recorded on its own.
+    outbox = [OutboxMessage(task=SEND_MANY_TASK)] if submissions else []
+    audit = audit_event_build(
+        actor=actor,
+        action=f"report.file.{report.kind}",
+        obj=report,
+        workplace=report.workplace,
+        ip=ip,
+        data={"agencies": agencies},
+    )
+    rows: list[Model] = [*new_rows, report, *submissions, *events, *outbox, audit]
+    rows_ids_allocate(rows)
+    for message in outbox:
+        message.args = [[sub.pk for sub in submissions]]
+    audit.object_id = str(report.pk)
+    rows_insert(rows)
+    outbox_schedule(messages=outbox)
     # The API answers with exactly these rows as committed (see report_as_dict), without reading
     # them back. A plain attribute, not the prefetch cache: later reads of report.submissions
     # still go to the database.
     report.filed_submissions = submissions  # type: ignore[attr-defined]
-    if submissions:
-        # One task for the report's fresh submissions; each is claimed and recorded on its own.
-        outbox_enqueue(task=SEND_MANY_TASK, args=[[s.pk for s in submissions]])
-    if not agencies:
-        ReportEvent.objects.create(
-            report=report, status="not_required", message="적용 대상 보험이 없어 신고하지 않습니다."
-        )
-        Report.objects.filter(pk=report.pk).update(status=ReportStatus.NOT_REQUIRED)
     return agencies
-
-
-# Every report passes here once: the submissions and their first timeline entries in one
-# statement instead of two ORM bulk inserts (the ORM's compile cost exceeds the statement's).
-_SUBMISSIONS_INSERT = """
-WITH subs AS (
-    INSERT INTO filings_submission
-        (reference, report_id, agency, action, status, receipt_number, result_code,
-         result_message, deadline, deadline_rule, attempts_count, uncertain, created_at,
-         updated_at)
-    SELECT v.reference, %(report)s, v.agency, %(action)s, %(status)s, '', '', '', v.deadline,
-           v.rule, 0, false, %(now)s, %(now)s
-      FROM unnest(%(references)s::uuid[], %(agencies)s::text[], %(deadlines)s::date[],
-                  %(rules)s::text[]) AS v(reference, agency, deadline, rule)
-    RETURNING id, agency
-), events AS (
-    INSERT INTO filings_reportevent (report_id, submission_id, at, agency, status, message)
-    SELECT %(report)s, id, %(now)s, agency, %(status)s, %(message)s FROM subs
-)
-SELECT id, agency FROM subs
-"""
-
-
-def _submissions_insert(report: Report, submissions: list[Submission]) -> None:
-    """Insert unsaved submissions (one per agency) with their 'queued' timeline entries."""
-    now = timezone.now()
-    for sub in submissions:
-        sub.created_at = sub.updated_at = now
-    params = {
-        "report": report.pk,
-        "action": Submission.Action.FILE,
-        "status": SubmissionStatus.QUEUED,
-        "message": "전송 대기",
-        "now": now,
-        "references": [str(sub.reference) for sub in submissions],
-        "agencies": [sub.agency for sub in submissions],
-        "deadlines": [sub.deadline for sub in submissions],
-        "rules": [sub.deadline_rule for sub in submissions],
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_SUBMISSIONS_INSERT, params)
-        ids = {agency: pk for pk, agency in cursor.fetchall()}
-    for sub in submissions:
-        sub.pk = ids[sub.agency]
-        sub._state.adding = False
-        sub._state.db = connection.alias
 
 
 def report_cancel(*, actor: AbstractBaseUser, report: Report, ip: str | None = None) -> Report:

@@ -6,8 +6,10 @@ Every view, API endpoint and selector asks here; nothing else looks at membershi
 from __future__ import annotations
 
 import enum
+from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -69,7 +71,7 @@ def workplaces_for(user: User, *, action: Action = Action.VIEW) -> QuerySet[Work
 # (~2.5 ms) than the three separate queries cost. Same rules as _membership_q, _delegation_q
 # and Delegation.live_q.
 _ROLE_SQL = """
-SELECT w.*, m.role AS access_member_role,
+SELECT {columns}, m.role AS access_member_role,
     CASE WHEN m.role IS NULL THEN EXISTS (
         SELECT 1 FROM portal_delegation d
         JOIN portal_payrollfirm_members f ON f.payrollfirm_id = d.firm_id
@@ -89,18 +91,32 @@ _KEY_SCOPE_SQL = """
 """
 
 
+@cache
+def _role_query() -> tuple[list[str], str]:
+    # Columns named from the model (they follow migrations), read with cursor + from_db: a
+    # RawQuerySet spends ~0.3 ms per call mapping columns to fields.
+    fields = Workplace._meta.concrete_fields
+    columns = ", ".join(f"w.{connection.ops.quote_name(f.column)}" for f in fields)
+    return [f.attname for f in fields], _ROLE_SQL.replace("{columns}", columns)
+
+
 def _workplace_with_role(
     user: User, pk: int, *, key_id: int | None = None
 ) -> tuple[Workplace | None, Role | None]:
     params = {"user": user.pk, "pk": pk, "today": timezone.localdate(), "key": key_id}
-    sql = _ROLE_SQL + (_KEY_SCOPE_SQL if key_id is not None else "")
-    rows = list(Workplace.objects.raw(sql, params))
-    if not rows:
+    names, sql = _role_query()
+    if key_id is not None:
+        sql += _KEY_SCOPE_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return None, None
-    workplace = rows[0]
-    if workplace.access_member_role:  # type: ignore[attr-defined]
-        role: Role | None = Role(workplace.access_member_role)  # type: ignore[attr-defined]
-    elif workplace.access_delegated:  # type: ignore[attr-defined]
+    workplace = Workplace.from_db(connection.alias, names, row[: len(names)])
+    member_role, delegated = row[len(names) :]
+    if member_role:
+        role: Role | None = Role(member_role)
+    elif delegated:
         role = Role.AGENT
     elif user.is_staff:
         role = Role.OPERATOR

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portal import broker
 from portal.celery import app
 from portal.models import OutboxMessage
 
@@ -43,18 +44,29 @@ def outbox_enqueue_many(*, task: str, args_list: list[list[int | str]]) -> list[
     messages = OutboxMessage.objects.bulk_create(
         [OutboxMessage(task=task, args=args) for args in args_list]
     )
+    outbox_schedule(messages=messages)
+    return messages
+
+
+def outbox_schedule(*, messages: list[OutboxMessage]) -> None:
+    """Publish messages the caller just inserted: now if committed, else after commit.
+
+    `outbox_enqueue` calls this; writers that insert OutboxMessage rows together with their other
+    rows (portal.rows) call it right after that INSERT.
+    """
+    if not messages:
+        return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         # Autocommit: the rows are already committed, so publish now.
         outbox_publish(messages=messages)
-        return messages
+        return
     # One after-commit hook per transaction publishes every message it wrote, in order. If the
     # hook is gone, the transaction (or savepoint) that held it rolled back: start afresh.
     if not any(entry[1] is _publish_after_commit for entry in connection.run_on_commit):
         _pending.messages = []
         transaction.on_commit(_publish_after_commit, robust=True)
     _pending.messages.extend(messages)
-    return messages
 
 
 def _task_call(task: str, args: list, countdown: float | None = None) -> None:
@@ -70,6 +82,9 @@ def _task_call(task: str, args: list, countdown: float | None = None) -> None:
                 app.loader.import_default_modules()
                 registered = app.tasks[task]
         registered.apply_async(args=args)
+        return
+    if not countdown and broker.available():
+        broker.message_push(task=task, args=args)
         return
     # send_task, not Task.apply_async: the same message and routing without the task object's
     # argument check and option merging (~0.2 ms of CPU per publish). Results are never kept.

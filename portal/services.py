@@ -43,11 +43,29 @@ def audit_record(
     ip: str | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = audit_event_build(
+        actor=actor, action=action, obj=obj, workplace=workplace, ip=ip, data=data
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event_build(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    obj: Any,
+    workplace: Workplace | None = None,
+    ip: str | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """The unsaved event, for writers that insert it with their other rows (portal.rows).
+    `object_id` is read from `obj` now: set it again if obj gets its pk afterwards."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_id=str(obj.pk) if obj.pk is not None else "",
         workplace=workplace,
         ip=ip,
         data=data or {},

@@ -1,0 +1,66 @@
+"""The direct publish writes the message Celery's own send_task would write."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+
+from portal import broker
+from portal.celery import app
+
+TASK = "filings.tasks.submissions_send"
+
+
+@pytest.fixture
+def redis_client() -> redis.Redis:
+    if not settings.REDIS_URL:
+        pytest.skip("needs the Redis broker (make test provides one)")
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _body(message: dict) -> list:
+    return json.loads(base64.b64decode(message["body"]))
+
+
+def test_a_directly_pushed_message_is_the_one_send_task_writes(redis_client: redis.Redis) -> None:
+    queue = f"broker-test-{uuid.uuid4().hex}"
+    try:
+        app.send_task(TASK, args=[[11, 12]], ignore_result=True, queue=queue)
+        (raw,) = redis_client.lrange(queue, 0, -1)
+    finally:
+        redis_client.delete(queue, f"_kombu.binding.{queue}")
+    theirs = json.loads(raw)
+    ours = broker.message_build(task=TASK, args=[[11, 12]])
+
+    assert ours.keys() == theirs.keys()
+    assert _body(ours) == _body(theirs)
+    per_message = {"id", "root_id", "origin"}
+    assert {k: v for k, v in ours["headers"].items() if k not in per_message} == {
+        k: v for k, v in theirs["headers"].items() if k not in per_message
+    }
+    assert ours["headers"]["id"] == ours["headers"]["root_id"]
+    per_publish = {"correlation_id", "reply_to", "delivery_tag", "delivery_info"}
+    assert {k: v for k, v in ours["properties"].items() if k not in per_publish} == {
+        k: v for k, v in theirs["properties"].items() if k not in per_publish
+    }
+    assert ours["properties"]["correlation_id"] == ours["headers"]["id"]
+    assert ours["properties"]["delivery_info"] == {"exchange": "", "routing_key": "celery"}
+    assert theirs["properties"]["delivery_info"]["exchange"] == ""
+
+
+def test_a_pushed_message_lands_on_the_queue_the_workers_read(redis_client: redis.Redis) -> None:
+    queue = app.conf.task_default_queue
+    before = redis_client.llen(queue)
+    broker.message_push(task=TASK, args=[[7]])
+    try:
+        assert redis_client.llen(queue) == before + 1
+        message = json.loads(redis_client.lindex(queue, 0))
+        assert message["headers"]["task"] == TASK
+        assert _body(message)[0] == [[7]]
+    finally:
+        redis_client.lpop(queue)
