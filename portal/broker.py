@@ -7,7 +7,8 @@ publish. Every filing publishes once after commit, so that was a tenth of an API
 The message is Celery's documented task protocol 2 in the envelope kombu's Redis transport
 writes (JSON with a base64 body, LPUSH onto the queue's list); `tests/portal/test_broker.py`
 checks it against what `send_task` writes, and the worker tests consume it. Only the plain case
-takes this path: a Redis broker, the default queue with no routes, no countdown, no result kept.
+takes this path (`available`): a Redis broker, the default queue with no routes or per-task
+options, no countdown, no result kept.
 Everything else goes through `send_task`.
 """
 
@@ -44,8 +45,32 @@ def _queue() -> str | None:
     return str(conf.task_default_queue)
 
 
-def available() -> bool:
-    return _queue() is not None
+def _registered(task: str) -> Any:
+    # The registry as send_task reads it (without finalizing the app), so both agree on
+    # whether this process knows the task.
+    return app._tasks.get(task)
+
+
+def available(task: str) -> bool:
+    """True when `task` can take this path: a plain Redis broker and no per-task routing."""
+    if _queue() is None:
+        return False
+    registered = _registered(task)
+    if registered is None:
+        return True
+    return all(
+        getattr(registered, option, None) is None
+        for option in ("queue", "routing_key", "exchange", "priority", "expires", "compression")
+    )
+
+
+def _time_limits(task: str) -> list[int | float | None]:
+    # send_task takes these from the task when this process has it registered (the worker
+    # applies the same configured limits when the header leaves them out).
+    registered = _registered(task)
+    if registered is None:
+        return [None, None]
+    return [registered.time_limit, registered.soft_time_limit]
 
 
 def _client() -> redis.Redis:
@@ -80,7 +105,7 @@ def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
             "group": None,
             "group_index": None,
             "retries": 0,
-            "timelimit": [None, None],
+            "timelimit": _time_limits(task),
             "root_id": task_id,
             "parent_id": None,
             "argsrepr": repr(args),
@@ -106,6 +131,6 @@ def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
 def message_push(*, task: str, args: list[Any]) -> None:
     """LPUSH one task message; raises redis errors like send_task raises kombu's."""
     queue = _queue()
-    if queue is None:
+    if queue is None or not available(task):
         raise RuntimeError("message_push needs a plain Redis broker; use send_task")
     _client().lpush(queue, json.dumps(message_build(task=task, args=args)))

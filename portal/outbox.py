@@ -83,7 +83,7 @@ def _task_call(task: str, args: list, countdown: float | None = None) -> None:
                 registered = app.tasks[task]
         registered.apply_async(args=args)
         return
-    if not countdown and broker.available():
+    if not countdown and broker.available(task):
         broker.message_push(task=task, args=args)
         return
     # send_task, not Task.apply_async: the same message and routing without the task object's

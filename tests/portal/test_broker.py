@@ -28,6 +28,10 @@ def _body(message: dict) -> list:
 
 
 def test_a_directly_pushed_message_is_the_one_send_task_writes(redis_client: redis.Redis) -> None:
+    import filings.tasks  # noqa: F401
+
+    app.finalize()  # the task registered, as in a worker: send_task then adds its time limits
+
     queue = f"broker-test-{uuid.uuid4().hex}"
     try:
         app.send_task(TASK, args=[[11, 12]], ignore_result=True, queue=queue)
@@ -51,6 +55,18 @@ def test_a_directly_pushed_message_is_the_one_send_task_writes(redis_client: red
     assert ours["properties"]["correlation_id"] == ours["headers"]["id"]
     assert ours["properties"]["delivery_info"] == {"exchange": "", "routing_key": "celery"}
     assert theirs["properties"]["delivery_info"]["exchange"] == ""
+    assert ours["headers"]["timelimit"] == [app.conf.task_time_limit, app.conf.task_soft_time_limit]
+
+
+def test_a_task_with_its_own_routing_is_left_to_send_task() -> None:
+    from filings.tasks import submissions_send
+
+    assert broker.available(submissions_send.name)
+    submissions_send.queue = "elsewhere"
+    try:
+        assert not broker.available(submissions_send.name)
+    finally:
+        submissions_send.queue = None
 
 
 def test_a_pushed_message_lands_on_the_queue_the_workers_read(redis_client: redis.Redis) -> None:
