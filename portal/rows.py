@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def _quote(name: str) -> str:
@@ -28,12 +28,26 @@ def _quote(name: str) -> str:
 
 
 @cache
-def _insert_prefix(model: type[Model]) -> tuple[str, str]:
-    fields = model._meta.concrete_fields
+def _insert_plan(model: type[Model]) -> tuple[str, str, list[Field], list[Field]]:
+    """INSERT prefix, one row's placeholders, the columns' fields, the foreign keys."""
+    fields = list(model._meta.concrete_fields)
     columns = ", ".join(_quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from the model are formatted in; values stay placeholders.
-    return f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES ", row  # noqa: S608
+    prefix = f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    return prefix, row, fields, [f for f in fields if f.is_relation and f.many_to_one]
+
+
+def _parents_link(obj: Model, foreign_keys: list[Field]) -> None:
+    """Copy ids of parents assigned before they had one (now allocated) into the FK columns;
+    what save() does in _prepare_related_fields_for_save, for the cases rows_insert meets."""
+    for field in foreign_keys:
+        if getattr(obj, field.attname) is None and field.is_cached(obj):
+            parent = field.get_cached_value(obj)
+            if parent is not None:
+                if parent.pk is None:
+                    raise ValueError(f"{field.name} of {obj!r} is not saved or allocated")
+                setattr(obj, field.attname, parent.pk)
 
 
 @cache
@@ -98,13 +112,12 @@ def rows_insert(objs: Sequence[Model]) -> None:
     while index < len(objs):
         # Consecutive instances of one model share a multi-row VALUES list.
         model = type(objs[index])
-        prefix, row = _insert_prefix(model)
+        prefix, row, fields, foreign_keys = _insert_plan(model)
         rows = []
         while index < len(objs) and type(objs[index]) is model:
             obj = objs[index]
-            # Copies a parent's id (known since allocation) into the foreign-key column.
-            obj._prepare_related_fields_for_save(operation_name="rows_insert")
-            for field in model._meta.concrete_fields:
+            _parents_link(obj, foreign_keys)
+            for field in fields:
                 value = field.pre_save(obj, add=True)
                 params.append(field.get_db_prep_save(value, db))
             rows.append(row)
