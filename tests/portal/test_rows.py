@@ -1,0 +1,71 @@
+"""portal.rows: a filing's rows go in together, outside a transaction too (autocommit)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import DataError
+
+from filings.models import Report, ReportEvent, Submission
+from filings.services import report_file
+from portal.errors import FieldErrors
+from portal.models import AuditEvent, Employee, Membership, OutboxMessage
+from portal.rows import rows_insert
+from portal.services import audit_event_build
+from tests.factories import MembershipFactory
+from tests.filings.helpers import hire_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _owner():  # type: ignore[no-untyped-def]
+    return MembershipFactory(role=Membership.Role.OWNER)
+
+
+def test_rows_written_together_are_all_or_nothing_even_in_autocommit() -> None:
+    member = _owner()
+    employee = Employee(
+        workplace=member.workplace,
+        name="홍길동",
+        rrn_encrypted=b"x",
+        rrn_index="idx",
+        rrn_masked="900101-1******",
+        birth_date=date(1990, 1, 1),
+        sex="M",
+    )
+    too_long = audit_event_build(actor=None, action="x" * 65, obj=member.workplace)
+    with pytest.raises(DataError):
+        rows_insert([employee, too_long])
+    assert not Employee.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="xxx").exists()
+
+
+def test_a_filed_hire_has_every_row_linked_to_the_ids_it_was_given() -> None:
+    member = _owner()
+    report, created = report_file(actor=member.user, workplace=member.workplace, data=hire_body())
+    assert created
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.employee.name == "김민준"
+    subs = list(Submission.objects.filter(report=stored).order_by("id"))
+    assert [s.pk for s in subs] == [s.pk for s in report.filed_submissions]
+    assert {e.submission_id for e in ReportEvent.objects.filter(report=stored)} == {
+        s.pk for s in subs
+    }
+    (message,) = OutboxMessage.objects.filter(task="filings.tasks.submissions_send")
+    assert message.args == [[s.pk for s in subs]]
+    audit = AuditEvent.objects.get(action="report.file.hire")
+    assert audit.object_id == str(report.pk)
+    assert audit.actor_id == member.user.pk
+
+
+def test_hiring_the_same_person_twice_outside_a_transaction_is_a_field_error() -> None:
+    member = _owner()
+    body = hire_body(name="김철수")
+    report_file(actor=member.user, workplace=member.workplace, data=body)
+    with pytest.raises(FieldErrors) as caught:
+        report_file(actor=member.user, workplace=member.workplace, data=body)
+    assert caught.value.fields["employee.rrn"][0][0] == "already_employed"
+    assert Report.objects.count() == 1
+    assert Employee.objects.count() == 1
+    assert OutboxMessage.objects.count() == 1
