@@ -1,7 +1,7 @@
 """API benchmark: hire reports POSTed by 16 clients to gunicorn on PostgreSQL, then a bulk upload.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal REDIS_URL=redis://127.0.0.1:6379/3 \
-       .venv/bin/python bench/api.py [--seconds 30] [--clients 16] [--workers 4]
+       .venv/bin/python bench/api.py [--seconds 30] [--clients 16] [--workers 3]
 
 A throwaway database (<name>_apibench_<pid>) is created and dropped. Targets: p95 < 100 ms for the
 POSTs; validating and persisting 5,000 upload rows < 3 s. Tasks go to the broker (no worker is
@@ -51,7 +51,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
+    # As docker-compose.yml runs it (3 sync workers).
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--rows", type=int, default=5000)
     args = parser.parse_args()
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.models import Delegation, Workplace
+from portal.prepared import prepared_fetchone
 
 
 class Role(enum.StrEnum):
@@ -106,10 +107,9 @@ def _workplace_with_role(
     params = {"user": user.pk, "pk": pk, "today": timezone.localdate(), "key": key_id}
     names, sql = _role_query()
     if key_id is not None:
-        sql += _KEY_SCOPE_SQL
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+        row = prepared_fetchone(name="workplace_role_key", sql=sql + _KEY_SCOPE_SQL, params=params)
+    else:
+        row = prepared_fetchone(name="workplace_role", sql=sql, params=params)
     if row is None:
         return None, None
     workplace = Workplace.from_db(connection.alias, names, row[: len(names)])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from portal.models import ApiKey
+from portal.prepared import prepared_fetchone
 from portal.services import api_key_hash
 
 
@@ -32,16 +33,14 @@ def _key_lookup_sql() -> tuple[list[str], list[str], str]:
         f"SELECT {key_cols}, {user_cols} FROM {quote(ApiKey._meta.db_table)} k "  # noqa: S608
         f"JOIN {quote(user_model._meta.db_table)} u "
         f"ON u.{quote(user_model._meta.pk.column)} = k.{quote('user_id')} "
-        f"WHERE k.{quote('key_hash')} = %s AND k.{quote('revoked_at')} IS NULL"
+        f"WHERE k.{quote('key_hash')} = %(hash)s AND k.{quote('revoked_at')} IS NULL"
     )
     return key_names, user_names, sql
 
 
 def _key_with_user(key_hash: str) -> ApiKey | None:
     key_names, user_names, sql = _key_lookup_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key_hash])
-        row = cursor.fetchone()
+    row = prepared_fetchone(name="api_key_with_user", sql=sql, params={"hash": key_hash})
     if row is None:
         return None
     split = len(key_names)
