@@ -1,0 +1,33 @@
+"""Prepared lookups (portal.prepared) survive a new database connection and a rollback."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.http import Http404
+
+from portal.access import Action, workplace_get_for
+from portal.models import Membership
+from tests.factories import MembershipFactory, WorkplaceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_workplace_lookup_keeps_working_on_a_new_connection() -> None:
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    first = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+    connection.close()  # the next query opens a new session, where nothing is prepared yet
+    again = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+    assert first.pk == again.pk == member.workplace.pk
+
+
+def test_the_prepared_lookup_still_answers_per_caller_after_a_rollback() -> None:
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    stranger_workplace = WorkplaceFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        # Prepared inside a transaction that then rolls back: PREPARE is not undone by it.
+        workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+        raise RuntimeError
+    assert workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+    with pytest.raises(Http404):
+        workplace_get_for(member.user, stranger_workplace.pk, action=Action.FILE)
