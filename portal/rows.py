@@ -22,6 +22,8 @@ from functools import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
+from portal.prepared import prepared_fetchone
+
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
@@ -81,13 +83,14 @@ def rows_ids_allocate(objs: Sequence[Model]) -> None:
     if not wanting:
         return
     # Sequences ignore transactions: ids taken here and never used leave harmless gaps.
-    parts, params = [], []
-    for model, group in wanting.items():
-        parts.append("ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))")
-        params += [_sequence(model), len(group)]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        arrays = cursor.fetchone()
+    # Prepared per number of tables (sequences and counts are parameters): planned once.
+    parts, params = [], {}
+    for i, (model, group) in enumerate(wanting.items()):
+        parts.append(f"ARRAY(SELECT nextval(%(s{i})s) FROM generate_series(1, %(n{i})s))")  # noqa: S608
+        params[f"s{i}"], params[f"n{i}"] = _sequence(model), len(group)
+    name = f"rows_ids_{len(parts)}"
+    arrays = prepared_fetchone(name=name, sql="SELECT " + ", ".join(parts), params=params)
+    assert arrays is not None
     for group, ids in zip(wanting.values(), arrays, strict=True):
         for obj, pk in zip(group, ids, strict=True):
             obj.pk = pk
