@@ -1,7 +1,9 @@
 """Report writers: file, cancel, correct. The only code that creates reports and submissions.
 
 Each writer validates first (nothing is written on bad input), then in ONE transaction writes the
-report, its submissions, an outbox row per submission, the timeline and the audit event.
+report, its submissions, the outbox row that sends them, the timeline and the audit event. A new
+report's rows go in through portal.rows: ids in one round trip, every INSERT in one more (for a
+hire outside a caller's transaction, that text is the whole transaction).
 """
 
 from __future__ import annotations
