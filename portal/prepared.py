@@ -40,7 +40,7 @@ def _positional(sql: str) -> tuple[str, list[str]]:
     return _PLACEHOLDER.sub(number, sql), order
 
 
-_plans: dict[str, tuple[str, list[str]]] = {}
+_plans: dict[str, tuple[str, str, list[str]]] = {}
 
 
 def prepared_execute(
@@ -54,8 +54,10 @@ def prepared_execute(
             return cursor.fetchall() if cursor.description else None
         plan = _plans.get(name)
         if plan is None:
-            plan = _plans[name] = _positional(sql)
-        text, order = plan
+            plan = _plans[name] = (sql, *_positional(sql))
+        elif plan[0] != sql:
+            raise ValueError(f"prepared statement {name!r} was first used with another text")
+        _, text, order = plan
         raw = connection.connection
         done = _prepared.setdefault(raw, set())
         if name not in done:

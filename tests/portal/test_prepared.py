@@ -31,3 +31,13 @@ def test_the_prepared_lookup_still_answers_per_caller_after_a_rollback() -> None
     assert workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
     with pytest.raises(Http404):
         workplace_get_for(member.user, stranger_workplace.pk, action=Action.FILE)
+
+
+def test_one_statement_name_cannot_be_reused_for_another_text() -> None:
+    from portal.prepared import prepared_fetchone
+
+    assert prepared_fetchone(name="test_answer", sql="SELECT %(x)s::int + 1", params={"x": 41}) == (
+        42,
+    )
+    with pytest.raises(ValueError, match="another text"):
+        prepared_fetchone(name="test_answer", sql="SELECT %(x)s::int + 2", params={"x": 41})
