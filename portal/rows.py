@@ -16,10 +16,13 @@ Values are prepared the way the ORM prepares them (`pre_save`, then `get_db_prep
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Model
 
 from portal.prepared import prepared_fetchone
@@ -29,15 +32,56 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+# Field classes whose database value IS the Python value when it already has this type (their
+# get_db_prep_save only converts other types; PostgreSQL's adapters take these as they are).
+# Subclasses are included; DateTimeField is a DateField and takes aware datetimes as they are.
+_AS_IS: tuple[tuple[type[Field], tuple[type, ...]], ...] = (
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+    (models.BooleanField, (bool,)),
+    (models.IntegerField, (int,)),
+    (models.AutoField, (int,)),
+    (models.BigAutoField, (int,)),
+    (models.ForeignKey, (int,)),
+    (models.UUIDField, (uuid.UUID,)),
+    (models.DateTimeField, (datetime,)),
+    (models.DateField, (date,)),
+)
+
+
+class _Column(NamedTuple):
+    field: Field
+    attname: str
+    pre_save: bool  # the field computes its value at save (auto_now, auto_now_add, ...)
+    as_is: tuple[type, ...]  # value types that need no preparation
+    aware: bool  # a datetime column: only aware values pass as they are (naive ones get the
+    # ORM's warning and time-zone handling)
+
+
+def _column(field: Field) -> _Column:
+    as_is: tuple[type, ...] = ()
+    for cls, types in _AS_IS:
+        if isinstance(field, cls):
+            as_is = types
+            break
+    if isinstance(field, models.DateField):
+        pre_save = bool(field.auto_now or field.auto_now_add)
+    else:
+        pre_save = type(field).pre_save is not Field.pre_save
+    aware = isinstance(field, models.DateTimeField)
+    return _Column(field, field.attname, pre_save, as_is, aware)
+
+
 @cache
-def _insert_plan(model: type[Model]) -> tuple[str, str, list[Field], list[Field]]:
-    """INSERT prefix, one row's placeholders, the columns' fields, the foreign keys."""
+def _insert_plan(model: type[Model]) -> tuple[str, str, list[_Column], list[Field]]:
+    """INSERT prefix, one row's placeholders, the columns, the foreign keys."""
     fields = list(model._meta.concrete_fields)
     columns = ", ".join(_quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from the model are formatted in; values stay placeholders.
     prefix = f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    return prefix, row, fields, [f for f in fields if f.is_relation and f.many_to_one]
+    foreign_keys = [f for f in fields if f.is_relation and f.many_to_one]
+    return prefix, row, [_column(f) for f in fields], foreign_keys
 
 
 def _parents_link(obj: Model, foreign_keys: list[Field]) -> None:
@@ -115,14 +159,20 @@ def rows_insert(objs: Sequence[Model]) -> None:
     while index < len(objs):
         # Consecutive instances of one model share a multi-row VALUES list.
         model = type(objs[index])
-        prefix, row, fields, foreign_keys = _insert_plan(model)
+        prefix, row, columns, foreign_keys = _insert_plan(model)
         rows = []
         while index < len(objs) and type(objs[index]) is model:
             obj = objs[index]
             _parents_link(obj, foreign_keys)
-            for field in fields:
-                value = field.pre_save(obj, add=True)
-                params.append(field.get_db_prep_save(value, db))
+            for column in columns:
+                if column.pre_save:
+                    value = column.field.pre_save(obj, add=True)
+                else:
+                    value = getattr(obj, column.attname)
+                if type(value) in column.as_is and (not column.aware or value.tzinfo):
+                    params.append(value)
+                else:
+                    params.append(column.field.get_db_prep_save(value, db))
             rows.append(row)
             index += 1
         statements.append(prefix + ", ".join(rows))

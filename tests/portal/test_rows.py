@@ -69,3 +69,49 @@ def test_hiring_the_same_person_twice_outside_a_transaction_is_a_field_error() -
     assert Report.objects.count() == 1
     assert Employee.objects.count() == 1
     assert OutboxMessage.objects.count() == 1
+
+
+def test_rows_insert_stores_every_column_as_save_would() -> None:
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    member = _owner()
+    when = timezone.now()
+
+    def employee(name: str) -> Employee:
+        return Employee(
+            workplace=member.workplace,
+            name=name,
+            rrn_encrypted=b"\x00\x01binary",
+            rrn_index=f"idx-{name}",
+            rrn_masked="900101-1******",
+            birth_date=date(1990, 1, 1),
+            sex="M",
+            hire_date=date(2026, 11, 2),
+            monthly_wage=3_100_000,
+            weekly_hours=Decimal("37.5"),
+            is_representative=True,
+            coverage={"pension": {"covered": True, "reason": "18세 이상 60세 미만"}},
+        )
+
+    saved, inserted = employee("저장"), employee("삽입")
+    saved.save()
+    rows_insert([inserted])
+    event_saved = audit_event_build(actor=member.user, action="t", obj=saved, data={"n": [1]})
+    event_saved.at = when
+    event_saved.save()
+    event_inserted = audit_event_build(actor=member.user, action="t", obj=saved, data={"n": [1]})
+    event_inserted.at = when
+    rows_insert([event_inserted])
+
+    skip = {"id", "name", "rrn_index", "created_at", "updated_at"}
+    columns = [f.attname for f in Employee._meta.concrete_fields if f.attname not in skip]
+    a = Employee.objects.filter(pk=saved.pk).values(*columns).get()
+    b = Employee.objects.filter(pk=inserted.pk).values(*columns).get()
+    assert a == b
+    audit_columns = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname != "id"]
+    assert (
+        AuditEvent.objects.filter(pk=event_saved.pk).values(*audit_columns).get()
+        == AuditEvent.objects.filter(pk=event_inserted.pk).values(*audit_columns).get()
+    )
