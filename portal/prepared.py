@@ -5,7 +5,8 @@ role lookup (portal.access) took ~0.4 ms to plan and ~0.02 ms to run; prepared o
 connection, later calls skip the planning. Prepared statements live as long as the database
 session and are not undone by a rollback; a new connection prepares them again.
 
-On other databases (the embedded SQLite mode) the statement simply runs as text.
+On other databases (the embedded SQLite mode), and with DB_PREPARED_STATEMENTS=false (for a
+connection pooler in transaction mode, which hands sessions around), statements run as text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 # In a RETURNING list (or any expression the statement evaluates): this statement's own
@@ -49,7 +51,7 @@ def prepared_execute(
     """Run `sql` (named `%(x)s` placeholders) as prepared statement `name`: its rows, or None
     for a statement that returns none. One name, one text: each variant needs its own name."""
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else None
         plan = _plans.get(name)

@@ -41,3 +41,14 @@ def test_one_statement_name_cannot_be_reused_for_another_text() -> None:
     )
     with pytest.raises(ValueError, match="another text"):
         prepared_fetchone(name="test_answer", sql="SELECT %(x)s::int + 2", params={"x": 41})
+
+
+def test_with_prepared_statements_off_the_same_lookup_runs_as_text(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DB_PREPARED_STATEMENTS = False
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    connection.close()
+    found = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+    assert found.pk == member.workplace.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
