@@ -1,8 +1,9 @@
-"""Server-side prepared statements for the few reads every API request makes.
+"""Server-side prepared statements for the few statements every API request makes.
 
 psycopg2 sends each statement as text, so PostgreSQL plans it on every call. The workplace and
 role lookup (portal.access) took ~0.4 ms to plan and ~0.02 ms to run; prepared once per
-connection, later calls skip the planning. Prepared statements live as long as the database
+connection, later calls skip the planning. Callers: the API key and workplace lookups, the
+idempotency claim and finish, the outbox mark and portal.rows' id allocation. Prepared statements live as long as the database
 session and are not undone by a rollback; a new connection prepares them again.
 
 On other databases (the embedded SQLite mode), and with DB_PREPARED_STATEMENTS=false (for a
