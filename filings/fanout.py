@@ -212,10 +212,9 @@ def _record(
         receipt = exchange.value
         assert receipt is not None
         started = now - timedelta(milliseconds=exchange.duration_ms)
-        ex = exchange
         attempts.append(
-            (row.pk, started, ex.duration_ms, ex.method, ex.url[:500], ex.request_body)
-            + (ex.status_code, ex.response_body, receipt.status)
+            (row.pk, started, exchange.duration_ms, exchange.method, exchange.url[:500])
+            + (exchange.request_body, exchange.status_code, exchange.response_body, receipt.status)
         )
         fields, timeline = delivery.result_changes(row, receipt, via="send")
         updates.append(

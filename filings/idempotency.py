@@ -20,7 +20,6 @@ from functools import wraps
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
@@ -29,7 +28,7 @@ from rest_framework.settings import api_settings
 
 from filings.models import IdempotencyRecord
 from portal.models import ApiKey
-from portal.prepared import COMMIT_WITHOUT_FLUSH, prepared_execute, prepared_fetchone
+from portal.prepared import prepared_execute, prepared_fetchone
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -98,25 +97,14 @@ _FINISH_SQL = (
     '"response_body" = %(body)s, "completed_at" = %(now)s WHERE "id" = %(id)s'
 )
 
-# On PostgreSQL both statements commit without waiting for their WAL flush (synchronous_commit
-# off for that one transaction, set from RETURNING because SET LOCAL needs a transaction block).
-# Two fsync waits fewer per POST, and nothing is lost that matters:
+# Outside a caller's transaction both statements commit without waiting for their WAL flush
+# (portal.prepared, wait_for_flush=False). Two fsync waits fewer per POST, and nothing is lost
+# that matters:
 # - a claim lost in a database crash goes with everything the request wrote after it (any later
 #   durable commit flushes the WAL up to and including the claim);
 # - a lost finish (a crash within ~200 ms, before any other commit) leaves the key in flight, so
 #   a retry after IN_FLIGHT_LEASE_SECONDS runs the request again; a filing then answers from the
 #   report's own (filed_by, idempotency_key) row.
-_RELAXED = f", {COMMIT_WITHOUT_FLUSH}"
-_CLAIM_SQL_RELAXED = _CLAIM_SQL + _RELAXED
-_FINISH_SQL_RELAXED = _FINISH_SQL + ' RETURNING "id"' + _RELAXED
-
-
-def _relaxed(name: str, sql: str, relaxed_sql: str) -> tuple[str, str]:
-    """(prepared statement name, text). Inside a caller's transaction the setting would leak
-    into it: keep the plain statement there."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return f"{name}_relaxed", relaxed_sql
-    return name, sql
 
 
 def _insert_claim(
@@ -131,8 +119,9 @@ def _insert_claim(
         "fingerprint": fingerprint,
         "now": now,
     }
-    name, sql = _relaxed("idempotency_claim", _CLAIM_SQL, _CLAIM_SQL_RELAXED)
-    row = prepared_fetchone(name=name, sql=sql, params=params)
+    row = prepared_fetchone(
+        name="idempotency_claim", sql=_CLAIM_SQL, params=params, wait_for_flush=False
+    )
     return row[0] if row else None
 
 
@@ -180,9 +169,10 @@ def _finish(record_id: int, response: Response) -> None:
         IdempotencyRecord.objects.filter(pk=record_id).delete()
         return
     body = json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder)
-    name, sql = _relaxed("idempotency_finish", _FINISH_SQL, _FINISH_SQL_RELAXED)
     params = {"status": response.status_code, "body": body, "now": timezone.now(), "id": record_id}
-    prepared_execute(name=name, sql=sql, params=params)
+    prepared_execute(
+        name="idempotency_finish", sql=_FINISH_SQL, params=params, wait_for_flush=False
+    )
 
 
 def idempotency_purge(*, older_than_hours: float = KEEP_HOURS) -> int:

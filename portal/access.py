@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.models import Delegation, Workplace
-from portal.prepared import prepared_fetchone
+from portal.prepared import model_columns, prepared_fetchone
 
 
 class Role(enum.StrEnum):
@@ -94,11 +94,9 @@ _KEY_SCOPE_SQL = """
 
 @cache
 def _role_query() -> tuple[list[str], str]:
-    # Columns named from the model (they follow migrations), read with cursor + from_db: a
-    # RawQuerySet spends ~0.3 ms per call mapping columns to fields.
-    fields = Workplace._meta.concrete_fields
-    columns = ", ".join(f"w.{connection.ops.quote_name(f.column)}" for f in fields)
-    return [f.attname for f in fields], _ROLE_SQL.replace("{columns}", columns)
+    # Read with from_db, not a RawQuerySet (which spends ~0.3 ms per call mapping columns).
+    names, columns = model_columns(Workplace, "w")
+    return names, _ROLE_SQL.replace("{columns}", columns)
 
 
 def _workplace_with_role(

@@ -10,14 +10,8 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from portal.models import ApiKey
-from portal.prepared import prepared_fetchone
+from portal.prepared import model_columns, prepared_fetchone
 from portal.services import api_key_hash
-
-
-def _columns(model: type, alias: str) -> tuple[list[str], str]:
-    fields = model._meta.concrete_fields  # type: ignore[attr-defined]
-    quote = connection.ops.quote_name
-    return [f.attname for f in fields], ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
 
 
 @cache
@@ -26,8 +20,8 @@ def _key_lookup_sql() -> tuple[list[str], list[str], str]:
     follow migrations. Every API request runs it, and the ORM's select_related compile costs
     more CPU than the query itself."""
     user_model = get_user_model()
-    key_names, key_cols = _columns(ApiKey, "k")
-    user_names, user_cols = _columns(user_model, "u")
+    key_names, key_cols = model_columns(ApiKey, "k")
+    user_names, user_cols = model_columns(user_model, "u")
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {key_cols}, {user_cols} FROM {quote(ApiKey._meta.db_table)} k "  # noqa: S608

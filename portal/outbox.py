@@ -19,7 +19,7 @@ from django.utils import timezone
 from portal import broker
 from portal.celery import app
 from portal.models import OutboxMessage
-from portal.prepared import COMMIT_WITHOUT_FLUSH, prepared_execute
+from portal.prepared import prepared_execute
 
 logger = logging.getLogger(__name__)
 
@@ -132,17 +132,13 @@ def _mark_published(ids: list[int]) -> None:
             published_at=timezone.now(), publish_attempts=F("publish_attempts") + 1
         )
         return
-    if connection.in_atomic_block:
-        prepared_execute(
-            name="outbox_mark", sql=_MARK_SQL, params={"now": timezone.now(), "ids": ids}
-        )
-        return
     # Losing this mark in a crash only makes the sweeper publish the message again, which is
     # harmless; so its commit need not wait for the WAL flush (one fsync per filing less).
     prepared_execute(
-        name="outbox_mark_relaxed",
-        sql=f'{_MARK_SQL} RETURNING "id", {COMMIT_WITHOUT_FLUSH}',
+        name="outbox_mark",
+        sql=_MARK_SQL,
         params={"now": timezone.now(), "ids": ids},
+        wait_for_flush=False,
     )
 
 

@@ -19,11 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Model
 
-# In a RETURNING list (or any expression the statement evaluates): this statement's own
-# transaction commits without waiting for its WAL flush. For writes whose loss in a database
-# crash is harmless; SET LOCAL would need a transaction block, and so a round trip more.
-COMMIT_WITHOUT_FLUSH = "set_config('synchronous_commit', 'off', true)"
+# Evaluated in a RETURNING list: the statement's own transaction commits without waiting for its
+# WAL flush (SET LOCAL would need a transaction block, and so a round trip more).
+_COMMIT_WITHOUT_FLUSH = "set_config('synchronous_commit', 'off', true)"
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # raw DB-API connection -> names prepared on it (weak: a closed connection takes its set along).
@@ -46,11 +47,35 @@ def _positional(sql: str) -> tuple[str, list[str]]:
 _plans: dict[str, tuple[str, str, list[str]]] = {}
 
 
+def model_columns(model: type[Model], alias: str = "") -> tuple[list[str], str]:
+    """(attnames, quoted column list) of a model's concrete fields, for plain statements whose
+    rows go back through `Model.from_db`; taken from the model, so they follow migrations."""
+    fields = model._meta.concrete_fields
+    prefix = f"{alias}." if alias else ""
+    quote = connection.ops.quote_name
+    return [f.attname for f in fields], ", ".join(prefix + quote(f.column) for f in fields)
+
+
+def _without_flush(name: str, sql: str) -> tuple[str, str]:
+    # Only a statement that is its own transaction: inside a caller's transaction the setting
+    # would apply to the caller's commit too.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return name, sql
+    joiner = ", " if _RETURNING.search(sql) else " RETURNING "
+    return f"{name}_noflush", f"{sql}{joiner}{_COMMIT_WITHOUT_FLUSH}"
+
+
 def prepared_execute(
-    *, name: str, sql: str, params: Mapping[str, Any]
+    *, name: str, sql: str, params: Mapping[str, Any], wait_for_flush: bool = True
 ) -> list[tuple[Any, ...]] | None:
     """Run `sql` (named `%(x)s` placeholders) as prepared statement `name`: its rows, or None
-    for a statement that returns none. One name, one text: each variant needs its own name."""
+    for a statement that returns none. One name, one text: each variant needs its own name.
+
+    `wait_for_flush=False`, for writes whose loss in a database crash is harmless: in autocommit
+    the commit does not wait for the WAL flush (the statement then also returns rows).
+    """
+    if not wait_for_flush:
+        name, sql = _without_flush(name, sql)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
             cursor.execute(sql, params)
@@ -71,7 +96,9 @@ def prepared_execute(
         return cursor.fetchall() if cursor.description else None
 
 
-def prepared_fetchone(*, name: str, sql: str, params: Mapping[str, Any]) -> Sequence[Any] | None:
+def prepared_fetchone(
+    *, name: str, sql: str, params: Mapping[str, Any], wait_for_flush: bool = True
+) -> Sequence[Any] | None:
     """The first row of `prepared_execute`, or None."""
-    rows = prepared_execute(name=name, sql=sql, params=params)
+    rows = prepared_execute(name=name, sql=sql, params=params, wait_for_flush=wait_for_flush)
     return rows[0] if rows else None

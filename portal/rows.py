@@ -25,12 +25,7 @@ from typing import NamedTuple
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Field, Model
 
-from portal.prepared import prepared_fetchone
-
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
+from portal.prepared import model_columns, prepared_fetchone
 
 # Field classes whose database value IS the Python value when it already has this type (their
 # get_db_prep_save only converts other types; PostgreSQL's adapters take these as they are).
@@ -76,10 +71,10 @@ def _column(field: Field) -> _Column:
 def _insert_plan(model: type[Model]) -> tuple[str, str, list[_Column], list[Field]]:
     """INSERT prefix, one row's placeholders, the columns, the foreign keys."""
     fields = list(model._meta.concrete_fields)
-    columns = ", ".join(_quote(f.column) for f in fields)
+    _, columns = model_columns(model)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from the model are formatted in; values stay placeholders.
-    prefix = f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    prefix = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
     foreign_keys = [f for f in fields if f.is_relation and f.many_to_one]
     return prefix, row, [_column(f) for f in fields], foreign_keys
 

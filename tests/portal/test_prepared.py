@@ -52,3 +52,26 @@ def test_with_prepared_statements_off_the_same_lookup_runs_as_text(settings) -> 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] == 0
+
+
+def test_skipping_the_flush_stays_with_its_statement_and_out_of_a_callers_transaction() -> None:
+    from portal.models import OutboxMessage
+    from portal.prepared import prepared_execute
+
+    message = OutboxMessage.objects.create(task="t", args=[])
+    sql = "UPDATE portal_outboxmessage SET publish_attempts = 1 WHERE id = %(id)s"
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    rows = prepared_execute(name="t_mark", sql=sql, params={"id": message.pk}, wait_for_flush=False)
+    assert rows == [("off",)]  # set for its own (autocommit) transaction
+    assert setting() == "on"  # and gone with it
+    with transaction.atomic():
+        rows = prepared_execute(
+            name="t_mark", sql=sql, params={"id": message.pk}, wait_for_flush=False
+        )
+        assert rows is None  # the plain statement: the caller's commit keeps waiting
+        assert setting() == "on"
