@@ -129,8 +129,9 @@ def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
 
 
 def message_push(*, task: str, args: list[Any]) -> None:
-    """LPUSH one task message; raises redis errors like send_task raises kombu's."""
+    """LPUSH one task message; raises redis errors like send_task raises kombu's. Callers ask
+    `available(task)` first (the outbox does, once per publish)."""
     queue = _queue()
-    if queue is None or not available(task):
+    if queue is None:
         raise RuntimeError("message_push needs a plain Redis broker; use send_task")
     _client().lpush(queue, json.dumps(message_build(task=task, args=args)))
