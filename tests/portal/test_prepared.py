@@ -66,12 +66,21 @@ def test_skipping_the_flush_stays_with_its_statement_and_out_of_a_callers_transa
             cursor.execute("SHOW synchronous_commit")
             return cursor.fetchone()[0]
 
-    rows = prepared_execute(name="t_mark", sql=sql, params={"id": message.pk}, wait_for_flush=False)
-    assert rows == [("off",)]  # set for its own (autocommit) transaction
-    assert setting() == "on"  # and gone with it
-    with transaction.atomic():
+    # The tests' throwaway server runs with synchronous_commit off: make this session durable.
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
+    try:
         rows = prepared_execute(
             name="t_mark", sql=sql, params={"id": message.pk}, wait_for_flush=False
         )
-        assert rows is None  # the plain statement: the caller's commit keeps waiting
-        assert setting() == "on"
+        assert rows == [("off",)]  # set for its own (autocommit) transaction
+        assert setting() == "on"  # and gone with it
+        with transaction.atomic():
+            rows = prepared_execute(
+                name="t_mark", sql=sql, params={"id": message.pk}, wait_for_flush=False
+            )
+            assert rows is None  # the plain statement: the caller's commit keeps waiting
+            assert setting() == "on"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
