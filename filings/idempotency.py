@@ -28,7 +28,7 @@ from rest_framework.settings import api_settings
 
 from filings.models import IdempotencyRecord
 from portal.models import ApiKey
-from portal.prepared import prepared_execute, prepared_fetchone
+from portal.prepared import prepared_execute, prepared_fetchone, prepared_write_behind
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -211,29 +211,37 @@ def _documented(view_method: Callable[..., Any], wrapper: Callable[..., Any]) ->
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     @wraps(view_method)
     def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER)
-        if not key:
-            return view_method(self, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return _error(
-                "validation_error",
-                f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다.",
-                400,
-                field_rule="max_length",
-            )
-        claimed = _claim(idempotency_owner(request), key, request, request_fingerprint(request))
-        if isinstance(claimed, Response):
-            return claimed
-        try:
-            response = view_method(self, request, *args, **kwargs)
-        except Exception as exc:
-            try:
-                response = self.handle_exception(exc)
-            except Exception:
-                IdempotencyRecord.objects.filter(pk=claimed).delete()
-                raise
-        _finish(claimed, response)
-        return response
+        # Marks the request makes on the way (the outbox's "published") go out with the finish.
+        with prepared_write_behind():
+            return _answer(view_method, self, request, *args, **kwargs)
 
     _documented(view_method, wrapper)
     return wrapper
+
+
+def _answer(
+    view_method: Callable[..., Response], self: Any, request: Request, *args: Any, **kwargs: Any
+) -> Response:
+    key = request.headers.get(HEADER)
+    if not key:
+        return view_method(self, request, *args, **kwargs)
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        return _error(
+            "validation_error",
+            f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다.",
+            400,
+            field_rule="max_length",
+        )
+    claimed = _claim(idempotency_owner(request), key, request, request_fingerprint(request))
+    if isinstance(claimed, Response):
+        return claimed
+    try:
+        response = view_method(self, request, *args, **kwargs)
+    except Exception as exc:
+        try:
+            response = self.handle_exception(exc)
+        except Exception:
+            IdempotencyRecord.objects.filter(pk=claimed).delete()
+            raise
+    _finish(claimed, response)
+    return response

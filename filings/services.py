@@ -35,7 +35,7 @@ from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
 from portal.models import Employee, EmploymentType, OutboxMessage, Workplace
 from portal.outbox import outbox_enqueue, outbox_schedule
-from portal.rows import rows_ids_allocate, rows_insert
+from portal.rows import row_new, rows_ids_allocate, rows_insert
 from portal.services import audit_event_build, audit_record, employee_set_rrn
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
@@ -172,7 +172,8 @@ def _new_report(
     supersedes: Report | None = None,
 ) -> Report:
     """The report, unsaved: report_file adds the idempotency columns and inserts it once."""
-    return Report(
+    return row_new(
+        Report,
         workplace=workplace,
         employee=employee,
         kind=kind,
@@ -198,7 +199,8 @@ def _hire_prepare(
     A correction of a hire marks the old employee lost before filing the new one."""
     hire = validation.hire_clean(data)
     coverage = coverage_decide(data=hire.coverage_input()).as_dict()
-    employee = Employee(
+    employee = row_new(
+        Employee,
         workplace=workplace,
         name=hire.name,
         nationality=hire.nationality,
@@ -343,7 +345,8 @@ def _fan_out(
         if has_deadline(agency=agency, kind=report.kind):
             deadline = deadline_for(agency=agency, kind=report.kind, event_date=report.event_date)
         submissions.append(
-            Submission(
+            row_new(
+                Submission,
                 report=report,
                 agency=agency,
                 action=Submission.Action.FILE,
@@ -353,7 +356,8 @@ def _fan_out(
             )
         )
     events = [
-        ReportEvent(
+        row_new(
+            ReportEvent,
             report=report,
             submission=sub,
             agency=sub.agency,
@@ -365,14 +369,15 @@ def _fan_out(
     if not agencies:
         report.status = ReportStatus.NOT_REQUIRED
         events.append(
-            ReportEvent(
+            row_new(
+                ReportEvent,
                 report=report,
                 status="not_required",
                 message="적용 대상 보험이 없어 신고하지 않습니다.",
             )
         )
     # One task for the report's fresh submissions; each is claimed and recorded on its own.
-    outbox = [OutboxMessage(task=SEND_MANY_TASK)] if submissions else []
+    outbox = [row_new(OutboxMessage, task=SEND_MANY_TASK)] if submissions else []
     audit = audit_event_build(
         actor=actor,
         action=f"report.file.{report.kind}",

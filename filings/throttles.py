@@ -15,6 +15,7 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from portal.cache import redis_round_trip
 from portal.models import ApiKey
 
 DEFAULT_RATE = "1000/min"
@@ -61,12 +62,10 @@ def window_hits(*, current: str, previous: str, ttl: int) -> tuple[int, int]:
     if isinstance(backend, RedisCache):
         now_key = backend.make_and_validate_key(current)
         then_key = backend.make_and_validate_key(previous)
-        client = backend._cache.get_client(now_key, write=True)  # one pipelined round trip
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(now_key)
-        pipe.expire(now_key, ttl)
-        pipe.get(then_key)
-        hits, _, before = pipe.execute()
+        client = backend._cache.get_client(now_key, write=True)
+        hits, _, before = redis_round_trip(
+            client, ("INCR", now_key), ("EXPIRE", now_key, ttl), ("GET", then_key)
+        )
         return int(hits), int(before or 0)
     # Other backends (the embedded mode's local memory): add, else incr.
     if backend.add(current, 1, ttl):

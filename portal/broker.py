@@ -25,6 +25,7 @@ from typing import Any
 
 import redis
 
+from portal.cache import redis_round_trip
 from portal.celery import app
 
 _EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
@@ -134,4 +135,4 @@ def message_push(*, task: str, args: list[Any]) -> None:
     queue = _queue()
     if queue is None:
         raise RuntimeError("message_push needs a plain Redis broker; use send_task")
-    _client().lpush(queue, json.dumps(message_build(task=task, args=args)))
+    redis_round_trip(_client(), ("LPUSH", queue, json.dumps(message_build(task=task, args=args))))

@@ -26,6 +26,7 @@ from portal.models import (
     PayrollFirm,
     Workplace,
 )
+from portal.rows import row_new
 
 RRN_PURPOSE = "rrn"
 
@@ -61,7 +62,8 @@ def audit_event_build(
 ) -> AuditEvent:
     """The unsaved event, for writers that insert it with their other rows (portal.rows).
     `object_id` is read from `obj` now: set it again if obj gets its pk afterwards."""
-    return AuditEvent(
+    return row_new(
+        AuditEvent,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,

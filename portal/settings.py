@@ -107,6 +107,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip (portal/db/base.py).
+    DATABASES["default"]["ENGINE"] = "portal.db"
 # The hottest lookups run as server-side prepared statements (portal.prepared); turn them off
 # behind a pooler that shares sessions between clients (PgBouncer in transaction mode).
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
