@@ -80,7 +80,7 @@ def _insert_plan(model: type[Model]) -> tuple[str, str, list[_Column], list[Fiel
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Only quoted names from the model are formatted in; values stay placeholders.
     prefix = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    foreign_keys = [f for f in fields if f.is_relation and f.many_to_one]
+    foreign_keys = [f for f in fields if f.is_relation]
     return prefix, row, [_column(f) for f in fields], foreign_keys
 
 
@@ -106,7 +106,7 @@ class _Slot(NamedTuple):
 @cache
 def _slots(model: type[Model]) -> tuple[dict[str, _Slot], tuple[_Slot, ...]]:
     slots = tuple(
-        _Slot(f.name, f.attname, f._get_default, bool(f.is_relation and f.many_to_one))
+        _Slot(f.name, f.attname, f._get_default, f.is_relation)
         for f in model._meta.concrete_fields
     )
     by_key = {s.name: s for s in slots} | {s.attname: s for s in slots}

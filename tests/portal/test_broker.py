@@ -80,3 +80,18 @@ def test_a_pushed_message_lands_on_the_queue_the_workers_read(redis_client: redi
         assert _body(message)[0] == [[7]]
     finally:
         redis_client.lpop(queue)
+
+
+def test_a_bare_round_trip_recovers_from_a_connection_the_server_closed(
+    redis_client: redis.Redis,
+) -> None:
+    from portal.cache import redis_round_trip
+
+    key = f"round-trip-{uuid.uuid4().hex}"
+    try:
+        assert redis_round_trip(redis_client, ("INCR", key), ("GET", key)) == [1, b"1"]
+        # The server drops every client but this test's own admin connection.
+        redis_client.client_kill_filter(skipme=True, _type="normal")
+        assert redis_round_trip(redis_client, ("INCR", key), ("EXPIRE", key, 60)) == [2, 1]
+    finally:
+        redis_client.delete(key)

@@ -84,3 +84,89 @@ def test_skipping_the_flush_stays_with_its_statement_and_out_of_a_callers_transa
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
+
+
+def _published(message_id: int) -> bool:
+    from portal.models import OutboxMessage
+
+    return OutboxMessage.objects.get(pk=message_id).published_at is not None
+
+
+def test_a_deferred_write_goes_out_with_the_next_statement_or_at_the_end_of_its_block() -> None:
+    from django.utils import timezone
+
+    from portal.models import OutboxMessage
+    from portal.prepared import prepared_execute, prepared_fetchone, prepared_write_behind
+
+    first = OutboxMessage.objects.create(task="t", args=[])
+    second = OutboxMessage.objects.create(task="t", args=[])
+    mark = "UPDATE portal_outboxmessage SET published_at = %(now)s WHERE id = %(id)s"
+
+    def defer(message_id: int) -> None:
+        prepared_execute(
+            name="t_defer",
+            sql=mark,
+            params={"now": timezone.now(), "id": message_id},
+            wait_for_flush=False,
+            defer=True,
+        )
+
+    with prepared_write_behind():
+        defer(first.pk)
+        assert not _published(first.pk)  # an ORM read does not carry it
+        answer = prepared_fetchone(name="t_carrier", sql="SELECT %(x)s::int", params={"x": 7})
+        assert answer == (7,)  # the carrier's own answer comes back
+        assert _published(first.pk)
+        defer(second.pk)
+        assert not _published(second.pk)
+    assert _published(second.pk)  # left over: written when the block ended
+
+    third = OutboxMessage.objects.create(task="t", args=[])
+    defer(third.pk)  # outside a block: at once
+    assert _published(third.pk)
+
+
+def test_a_deferred_write_does_not_join_a_callers_transaction_that_rolls_back() -> None:
+    from django.utils import timezone
+
+    from portal.models import OutboxMessage
+    from portal.prepared import prepared_execute, prepared_fetchone, prepared_write_behind
+
+    message = OutboxMessage.objects.create(task="t", args=[])
+    with prepared_write_behind():
+        prepared_execute(
+            name="t_defer",
+            sql="UPDATE portal_outboxmessage SET published_at = %(now)s WHERE id = %(id)s",
+            params={"now": timezone.now(), "id": message.pk},
+            wait_for_flush=False,
+            defer=True,
+        )
+        with pytest.raises(RuntimeError), transaction.atomic():
+            prepared_fetchone(name="t_carrier", sql="SELECT %(x)s::int", params={"x": 1})
+            raise RuntimeError
+    assert _published(message.pk)
+
+
+def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_it() -> None:
+    import psycopg2
+
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    connection.ensure_connection()
+    pid = connection.connection.get_backend_pid()
+    given = connection.settings_dict
+    admin = psycopg2.connect(
+        dbname=given["NAME"],
+        user=given["USER"],
+        password=given["PASSWORD"],
+        host=given["HOST"],
+        port=given["PORT"],
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    admin.close()
+    # What Django does as a request starts (and the health check on its first query).
+    connection.close_if_unusable_or_obsolete()
+    found = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+    assert found.pk == member.workplace.pk
+    assert connection.connection.get_backend_pid() != pid

@@ -115,3 +115,44 @@ def test_rows_insert_stores_every_column_as_save_would() -> None:
         AuditEvent.objects.filter(pk=event_saved.pk).values(*audit_columns).get()
         == AuditEvent.objects.filter(pk=event_inserted.pk).values(*audit_columns).get()
     )
+
+
+def test_rows_insert_writes_the_same_rows_with_prepared_statements_off(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DB_PREPARED_STATEMENTS = False
+    member = _owner()
+    report, _ = report_file(actor=member.user, workplace=member.workplace, data=hire_body())
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.employee.name == "김민준"
+    assert Submission.objects.filter(report=stored).count() == len(report.filed_submissions) > 0
+
+
+def test_row_new_builds_what_the_model_constructor_builds() -> None:
+    from portal.rows import row_new
+
+    member = _owner()
+    report = Report(pk=41, workplace=member.workplace)
+    kwargs = {
+        "report": report,
+        "agency": "nps",
+        "action": Submission.Action.FILE,
+        "status": "queued",
+        "deadline": date(2026, 12, 15),
+        "deadline_rule": "다음 달 15일",
+    }
+    built, constructed = row_new(Submission, **kwargs), Submission(**kwargs)
+    # Callable defaults (a fresh reference, the creation time) differ by nature.
+    fresh = {"reference", "created_at", "updated_at"}
+    values = {f.attname: getattr(built, f.attname) for f in Submission._meta.concrete_fields}
+    expected = {
+        f.attname: getattr(constructed, f.attname) for f in Submission._meta.concrete_fields
+    }
+    assert {k: v for k, v in values.items() if k not in fresh} == {
+        k: v for k, v in expected.items() if k not in fresh
+    }
+    assert built.report is report  # the parent is cached, not looked up
+    assert built.report_id == 41
+    assert built._state.adding and built.pk is None
+    correction = row_new(Report, workplace=member.workplace, supersedes=report)
+    assert correction.supersedes_id == 41  # a one-to-one parent too
+    with pytest.raises(TypeError, match="no_such_field"):
+        row_new(Submission, no_such_field=1)
