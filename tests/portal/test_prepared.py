@@ -9,6 +9,7 @@ from django.http import Http404
 from portal.access import Action, workplace_get_for
 from portal.models import Membership
 from tests.factories import MembershipFactory, WorkplaceFactory
+from tests.pipeline import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -162,11 +163,21 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_
         port=given["PORT"],
     )
     admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    admin.close()
-    # What Django does as a request starts (and the health check on its first query).
-    connection.close_if_unusable_or_obsolete()
-    found = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
-    assert found.pk == member.workplace.pk
-    assert connection.connection.get_backend_pid() != pid
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # It only signals: wait until that server process has gone (as after a restart).
+            wait_until(lambda: _gone(cursor, pid), timeout=10, interval=0.05)
+        # What Django does as a request starts (and the health check on its first query).
+        connection.close_if_unusable_or_obsolete()
+        found = workplace_get_for(member.user, member.workplace.pk, action=Action.FILE)
+        assert found.pk == member.workplace.pk
+        assert connection.connection.get_backend_pid() != pid
+    finally:
+        admin.close()
+        connection.close()  # whatever happened, the next test starts on a sound connection
+
+
+def _gone(cursor, pid: int) -> bool:  # type: ignore[no-untyped-def]
+    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+    return cursor.fetchone()[0] == 0
