@@ -9,7 +9,7 @@ import enum
 from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -110,7 +110,7 @@ def _workplace_with_role(
         row = prepared_fetchone(name="workplace_role", sql=sql, params=params)
     if row is None:
         return None, None
-    workplace = Workplace.from_db(connection.alias, names, row[: len(names)])
+    workplace = Workplace.from_db(DEFAULT_DB_ALIAS, names, row[: len(names)])
     member_role, delegated = row[len(names) :]
     if member_role:
         role: Role | None = Role(member_role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -38,8 +38,8 @@ def _key_with_user(key_hash: str) -> ApiKey | None:
     if row is None:
         return None
     split = len(key_names)
-    key = ApiKey.from_db(connection.alias, key_names, row[:split])
-    key.user = get_user_model().from_db(connection.alias, user_names, row[split:])
+    key = ApiKey.from_db(DEFAULT_DB_ALIAS, key_names, row[:split])
+    key.user = get_user_model().from_db(DEFAULT_DB_ALIAS, user_names, row[split:])
     return key
 
 

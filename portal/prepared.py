@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Model
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,10 @@ def model_columns(model: type[Model], alias: str = "") -> tuple[list[str], str]:
     return [f.attname for f in fields], ", ".join(prefix + quote(f.column) for f in fields)
 
 
-def _without_flush(name: str, sql: str) -> tuple[str, str]:
+def _without_flush(db: Any, name: str, sql: str) -> tuple[str, str]:
     # Only a statement that is its own transaction: inside a caller's transaction the setting
     # would apply to the caller's commit too.
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if db.vendor != "postgresql" or db.in_atomic_block:
         return name, sql
     joiner = ", " if _RETURNING.search(sql) else " RETURNING "
     return f"{name}_noflush", f"{sql}{joiner}{_COMMIT_WITHOUT_FLUSH}"
@@ -107,7 +107,7 @@ def prepared_write_behind() -> Iterator[None]:
                 logger.warning("deferred write %s failed; it was optional", name, exc_info=True)
 
 
-def _prepared_ready(cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
+def _prepared_ready(db: Any, cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
     """PREPARE `name` on this connection unless done: its positional text and parameter order
     (names for `%(x)s` placeholders; for plain `%s` ones, their positions as strings)."""
     plan = _plans.get(name)
@@ -116,7 +116,7 @@ def _prepared_ready(cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
     elif plan[0] != sql:
         raise ValueError(f"prepared statement {name!r} was first used with another text")
     _, text, order = plan
-    done = _prepared.setdefault(connection.connection, set())
+    done = _prepared.setdefault(db.connection, set())
     if name not in done:
         cursor.execute(f"PREPARE {name} AS {text}")
         done.add(name)
@@ -130,15 +130,17 @@ def prepared_execute_all(statements: Sequence[tuple[str, str, Sequence[Any]]]) -
     ~0.4 of their ~0.6 ms of server CPU. Without prepared statements, the texts themselves go.
     """
     values: list[Any] = []
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+    # The connection itself, not the `connection` proxy (a thread-local lookup per attribute).
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
             for _, _, params in statements:
                 values.extend(params)
             cursor.execute("; ".join(sql for _, sql, _ in statements), values)
             return
         texts = []
         for name, sql, params in statements:
-            _, order = _prepared_ready(cursor, name, sql)
+            _, order = _prepared_ready(db, cursor, name, sql)
             if len(order) != len(params):
                 raise ValueError(f"{name}: {len(order)} placeholders, {len(params)} values")
             texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
@@ -166,24 +168,25 @@ def prepared_execute(
     """
     if defer and wait_for_flush:
         raise ValueError("a deferred write cannot ask to wait for the WAL flush")
-    prepared = connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
+    db = connections[DEFAULT_DB_ALIAS]
+    prepared = db.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
     writes = _write_behind.writes
     if defer and prepared and writes is not None:
         writes.append((name, sql, params))
         return None
     riders = []
-    if writes and prepared and not connection.in_atomic_block:
+    if writes and prepared and not db.in_atomic_block:
         riders, writes[:] = list(writes), []
     if not wait_for_flush:
-        name, sql = _without_flush(name, sql)
-    with connection.cursor() as cursor:
+        name, sql = _without_flush(db, name, sql)
+    with db.cursor() as cursor:
         if not prepared:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else None
         texts, values = [], []
         # Riders go as their plain statements: this statement's commit decides for them all.
         for rider_name, rider_sql, rider_params in [*riders, (name, sql, params)]:
-            _, order = _prepared_ready(cursor, rider_name, rider_sql)
+            _, order = _prepared_ready(db, cursor, rider_name, rider_sql)
             texts.append(f"EXECUTE {rider_name}({', '.join(['%s'] * len(order))})")
             values.extend(rider_params[key] for key in order)
         # One text: PostgreSQL runs it as one implicit transaction; its rows are the last one's.

@@ -1,9 +1,10 @@
-"""Insert a group of new model instances in two round trips: their ids, then one INSERT text.
+"""Insert a group of new model instances in one round trip: ids in hand, then one INSERT text.
 
 A filing writes six kinds of row (employee, report, one submission and one timeline entry per
 agency, outbox, audit). Through `save()` that is six INSERT round trips, and the ORM's compile
-step costs more CPU than each statement. Here the ids come from the tables' own sequences in one
-SELECT, so rows can point at each other before they exist, and every INSERT goes out in one
+step costs more CPU than each statement. Here the ids come from the tables' own sequences
+(through a per-process reserve, refilled in one SELECT every few dozen filings), so rows can
+point at each other before they exist, and every INSERT goes out in one
 multi-statement text, each as a prepared statement (portal.prepared: PostgreSQL parses and plans
 an INSERT shape once per connection, not once per filing).
 
@@ -17,7 +18,10 @@ Values are prepared the way the ORM prepares them (`pre_save`, then `get_db_prep
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -106,8 +110,7 @@ class _Slot(NamedTuple):
 @cache
 def _slots(model: type[Model]) -> tuple[dict[str, _Slot], tuple[_Slot, ...]]:
     slots = tuple(
-        _Slot(f.name, f.attname, f._get_default, f.is_relation)
-        for f in model._meta.concrete_fields
+        _Slot(f.name, f.attname, f._get_default, f.is_relation) for f in model._meta.concrete_fields
     )
     by_key = {s.name: s for s in slots} | {s.attname: s for s in slots}
     return by_key, slots
@@ -155,9 +158,59 @@ def _sequence(model: type[Model]) -> str:
     return str(name)
 
 
+# Ids each process keeps in hand per table, so that most filings need no round trip for them.
+IDS_RESERVED = 32
+
+
+class _Reserve:
+    """Ids drawn from each sequence and not yet handed out, for this process only."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.ids: dict[str, deque[int]] = {}
+
+    def take(self, wanting: dict[type[Model], list[Model]]) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # a forked child must not hand out its parent's ids
+                self.pid, self.ids = os.getpid(), {}
+            short = {
+                model: len(group) + IDS_RESERVED
+                for model, group in wanting.items()
+                if len(self.ids.get(_sequence(model), ())) < len(group)
+            }
+            if short:
+                for model, ids in zip(short, _draw(short), strict=True):
+                    self.ids.setdefault(_sequence(model), deque()).extend(ids)
+            for model, group in wanting.items():
+                held = self.ids[_sequence(model)]
+                for obj in group:
+                    obj.pk = held.popleft()
+
+
+_reserve = _Reserve()
+
+
+def _draw(counts: dict[type[Model], int]) -> list[list[int]]:
+    # Prepared per number of tables (sequences and counts are parameters): planned once.
+    parts, params = [], {}
+    for i, (model, count) in enumerate(counts.items()):
+        parts.append(f"ARRAY(SELECT nextval(%(s{i})s) FROM generate_series(1, %(n{i})s))")  # noqa: S608
+        params[f"s{i}"], params[f"n{i}"] = _sequence(model), count
+    name = f"rows_ids_{len(parts)}"
+    arrays = prepared_fetchone(name=name, sql="SELECT " + ", ".join(parts), params=params)
+    assert arrays is not None
+    return list(arrays)
+
+
 def rows_ids_allocate(objs: Sequence[Model]) -> None:
-    """Give every instance without a pk one from its table's sequence, in one SELECT, so that
-    callers can write ids into other rows (an outbox message's arguments) before inserting.
+    """Give every instance without a pk one from its table's sequence, so that callers can
+    write ids into other rows (an outbox message's arguments) before inserting.
+
+    Ids come from a per-process reserve, refilled IDS_RESERVED at a time in one SELECT for all
+    tables: most filings make no round trip for their ids. Like any sequence values, ids say
+    nothing about order in time: across processes, a later row may have a smaller id (and
+    ids left in a process's reserve when it exits are gaps). Within one call they ascend.
 
     Call inside the transaction that inserts them when not on PostgreSQL: there, with no
     sequences to draw from, the rows are inserted here and `rows_insert` updates them.
@@ -171,20 +224,9 @@ def rows_ids_allocate(objs: Sequence[Model]) -> None:
     for obj in objs:
         if obj.pk is None:
             wanting.setdefault(type(obj), []).append(obj)
-    if not wanting:
-        return
-    # Sequences ignore transactions: ids taken here and never used leave harmless gaps.
-    # Prepared per number of tables (sequences and counts are parameters): planned once.
-    parts, params = [], {}
-    for i, (model, group) in enumerate(wanting.items()):
-        parts.append(f"ARRAY(SELECT nextval(%(s{i})s) FROM generate_series(1, %(n{i})s))")  # noqa: S608
-        params[f"s{i}"], params[f"n{i}"] = _sequence(model), len(group)
-    name = f"rows_ids_{len(parts)}"
-    arrays = prepared_fetchone(name=name, sql="SELECT " + ", ".join(parts), params=params)
-    assert arrays is not None
-    for group, ids in zip(wanting.values(), arrays, strict=True):
-        for obj, pk in zip(group, ids, strict=True):
-            obj.pk = pk
+    if wanting:
+        # Sequences ignore transactions: ids drawn and never used leave harmless gaps.
+        _reserve.take(wanting)
 
 
 def rows_insert(objs: Sequence[Model]) -> None:

@@ -156,3 +156,40 @@ def test_row_new_builds_what_the_model_constructor_builds() -> None:
     assert correction.supersedes_id == 41  # a one-to-one parent too
     with pytest.raises(TypeError, match="no_such_field"):
         row_new(Submission, no_such_field=1)
+
+
+def test_reserved_ids_are_handed_out_once_even_to_a_forked_child() -> None:
+    import os
+
+    from portal.rows import rows_ids_allocate
+
+    member = _owner()
+
+    def take(count: int) -> list[int]:
+        events = [
+            audit_event_build(actor=None, action="t", obj=member.workplace) for _ in range(count)
+        ]
+        rows_ids_allocate(events)
+        return [e.pk for e in events]
+
+    mine = take(3)  # the parent now holds a reserve
+    assert mine == sorted(mine) and len(set(mine)) == 3
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its own connection and, so, its own draw
+        from django.db import connections
+
+        for conn in connections.all():
+            conn.connection = None  # the parent's socket stays the parent's
+        try:
+            os.write(write, ",".join(map(str, take(40))).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        theirs = [int(x) for x in pipe.read().split(",") if x]
+    os.waitpid(child, 0)
+    after = take(40)  # more than the reserve holds: the parent draws again
+    assert len(theirs) == 40
+    assert not set(theirs) & set(mine + after), "no id is handed out twice"
+    assert len(set(mine + after)) == 43
