@@ -215,7 +215,7 @@ def _hire_prepare(
         contract_end=hire.contract_end,
         coverage=coverage,
     )
-    employee_set_rrn(employee=employee, rrn=hire.number.digits)
+    employee_set_rrn(employee=employee, number=hire.number)
     report = _new_report(
         actor=actor,
         workplace=workplace,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from portal import crypto
 from portal.access import Action, can
 from portal.errors import FieldErrors
-from portal.identifiers import IdentifierError, person_number_parse
+from portal.identifiers import IdentifierError, PersonNumber, person_number_parse
 from portal.models import (
     AccessRecord,
     ApiKey,
@@ -78,9 +78,13 @@ def rrn_index(digits: str) -> str:
     return crypto.blind_index(digits, purpose=RRN_PURPOSE)
 
 
-def employee_set_rrn(*, employee: Employee, rrn: str) -> None:
-    """Parse, encrypt and index a resident number onto an (unsaved or saved) employee."""
-    number = person_number_parse(rrn)
+def employee_set_rrn(
+    *, employee: Employee, rrn: str = "", number: PersonNumber | None = None
+) -> None:
+    """Parse (unless given `number`, already parsed), encrypt and index a resident number onto
+    an (unsaved or saved) employee."""
+    if number is None:
+        number = person_number_parse(rrn)
     employee.rrn_encrypted = crypto.encrypt(number.digits, purpose=RRN_PURPOSE)
     employee.rrn_index = rrn_index(number.digits)
     employee.rrn_masked = number.masked
