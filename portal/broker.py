@@ -90,10 +90,13 @@ def _origin(pid: int) -> str:
 
 def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
     """The envelope kombu's Redis transport stores for `send_task(task, args, ignore_result=True)`."""
-    task_id = str(uuid.uuid4())
-    body = json.dumps([args, {}, _EMBED]).encode()
+    body = base64.b64encode(json.dumps([args, {}, _EMBED]).encode()).decode()
+    return _envelope(task, str(uuid.uuid4()), str(uuid.uuid4()), body, repr(args))
+
+
+def _envelope(task: str, task_id: str, tag: str, body: str, argsrepr: str) -> dict[str, Any]:
     return {
-        "body": base64.b64encode(body).decode(),
+        "body": body,
         "content-encoding": "utf-8",
         "content-type": "application/json",
         "headers": {
@@ -109,7 +112,7 @@ def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
             "timelimit": _time_limits(task),
             "root_id": task_id,
             "parent_id": None,
-            "argsrepr": repr(args),
+            "argsrepr": argsrepr,
             "kwargsrepr": "{}",
             "origin": _origin(os.getpid()),
             "ignore_result": True,
@@ -124,9 +127,30 @@ def message_build(*, task: str, args: list[Any]) -> dict[str, Any]:
             "delivery_info": {"exchange": "", "routing_key": _queue()},
             "priority": 0,
             "body_encoding": "base64",
-            "delivery_tag": str(uuid.uuid4()),
+            "delivery_tag": tag,
         },
     }
+
+
+@cache
+def _template(task: str, limits: tuple[Any, ...], queue: str | None, pid: int) -> str:
+    # The envelope's JSON with markers where each message differs; keyed on everything else it
+    # reads, so a task registered (or a process forked) later gets its own.
+    return json.dumps(_envelope(task, "@@id@@", "@@tag@@", "@@body@@", "@@argsrepr@@"))
+
+
+def message_text(*, task: str, args: list[Any]) -> str:
+    """`json.dumps(message_build(...))`, filled into a cached text: the envelope's ~30 fields
+    are serialised once per task, not once per message."""
+    template = _template(task, tuple(_time_limits(task)), _queue(), os.getpid())
+    body = base64.b64encode(json.dumps([args, {}, _EMBED]).encode()).decode()
+    return (
+        template.replace('"@@id@@"', f'"{uuid.uuid4()}"')
+        .replace('"@@tag@@"', f'"{uuid.uuid4()}"')
+        .replace('"@@body@@"', f'"{body}"')  # base64: nothing to escape
+        # Last: the only value that may contain arbitrary text.
+        .replace('"@@argsrepr@@"', json.dumps(repr(args)))
+    )
 
 
 def message_push(*, task: str, args: list[Any]) -> None:
@@ -135,4 +159,4 @@ def message_push(*, task: str, args: list[Any]) -> None:
     queue = _queue()
     if queue is None:
         raise RuntimeError("message_push needs a plain Redis broker; use send_task")
-    redis_round_trip(_client(), ("LPUSH", queue, json.dumps(message_build(task=task, args=args))))
+    redis_round_trip(_client(), ("LPUSH", queue, message_text(task=task, args=args)))

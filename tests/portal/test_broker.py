@@ -95,3 +95,17 @@ def test_a_bare_round_trip_recovers_from_a_connection_the_server_closed(
         assert redis_round_trip(redis_client, ("INCR", key), ("EXPIRE", key, 60)) == [2, 1]
     finally:
         redis_client.delete(key)
+
+
+def test_the_pushed_text_is_the_built_message_serialised() -> None:
+    args = [['quote " and @@id@@', 3]]
+    text = json.loads(broker.message_text(task=TASK, args=args))
+    built = broker.message_build(task=TASK, args=args)
+    for message in (text, built):
+        task_id = message["headers"]["id"]
+        assert message["headers"]["root_id"] == message["properties"]["correlation_id"] == task_id
+        assert message["properties"]["delivery_tag"] != task_id
+        message["headers"]["id"] = message["headers"]["root_id"] = None
+        message["properties"]["correlation_id"] = message["properties"]["delivery_tag"] = None
+    assert text == built
+    assert _body(text)[0] == args
