@@ -6,7 +6,9 @@ Every view, API endpoint and selector asks here; nothing else looks at membershi
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DEFAULT_DB_ALIAS
@@ -99,16 +101,20 @@ def _role_query() -> tuple[list[str], str]:
     return names, _ROLE_SQL.replace("{columns}", columns)
 
 
-def _workplace_with_role(
-    user: User, pk: int, *, key_id: int | None = None
-) -> tuple[Workplace | None, Role | None]:
-    params = {"user": user.pk, "pk": pk, "today": timezone.localdate(), "key": key_id}
+def role_row_sql(*, user: str, key: str) -> tuple[list[str], str]:
+    """The workplace-and-role SELECT (scoped to an API key) for a caller and key given as SQL
+    expressions, e.g. another query's columns: portal.api_auth fetches it together with the key
+    itself. Placeholders left: %(pk)s and %(today)s. Rows go to `workplace_role_from_row`."""
     names, sql = _role_query()
-    if key_id is not None:
-        row = prepared_fetchone(name="workplace_role_key", sql=sql + _KEY_SCOPE_SQL, params=params)
-    else:
-        row = prepared_fetchone(name="workplace_role", sql=sql, params=params)
-    if row is None:
+    return names, (sql + _KEY_SCOPE_SQL).replace("%(user)s", user).replace("%(key)s", key)
+
+
+def workplace_role_from_row(
+    user: User, names: list[str], row: Sequence[Any]
+) -> tuple[Workplace | None, Role | None]:
+    """(workplace, role) from a row of the role query; (None, None) for a row of NULLs (an outer
+    join that found no workplace)."""
+    if row[0] is None:
         return None, None
     workplace = Workplace.from_db(DEFAULT_DB_ALIAS, names, row[: len(names)])
     member_role, delegated = row[len(names) :]
@@ -121,6 +127,20 @@ def _workplace_with_role(
     else:
         role = None
     return workplace, role
+
+
+def _workplace_with_role(
+    user: User, pk: int, *, key_id: int | None = None
+) -> tuple[Workplace | None, Role | None]:
+    params = {"user": user.pk, "pk": pk, "today": timezone.localdate(), "key": key_id}
+    names, sql = _role_query()
+    if key_id is not None:
+        row = prepared_fetchone(name="workplace_role_key", sql=sql + _KEY_SCOPE_SQL, params=params)
+    else:
+        row = prepared_fetchone(name="workplace_role", sql=sql, params=params)
+    if row is None:
+        return None, None
+    return workplace_role_from_row(user, names, row)
 
 
 def role_for(user: User, workplace: Workplace | int) -> Role | None:
@@ -145,12 +165,18 @@ def can(user: User, workplace: Workplace | int, action: Action) -> bool:
 
 
 def workplace_get_for(
-    user: User, workplace_id: int | str, *, action: Action, api_key_id: int | None = None
+    user: User,
+    workplace_id: int | str,
+    *,
+    action: Action,
+    api_key_id: int | None = None,
+    found: tuple[int, Workplace | None, Role | None] | None = None,
 ) -> Workplace:
     """The workplace if `user` may perform `action` on it; 404 otherwise (no existence leak).
 
     With `api_key_id`, the workplace must also lie within that key's workplace scope (if it has
-    one). The workplace, the role and the scope come back in one query.
+    one). The workplace, the role and the scope come back in one query, or come as `found`
+    (pk, workplace, role), already read with the key (portal.api_auth).
     """
     try:
         pk = int(workplace_id)  # type: ignore[arg-type]
@@ -160,7 +186,10 @@ def workplace_get_for(
         raise Http404 from None
     if not user.is_authenticated or not user.is_active:
         raise Http404
-    workplace, role = _workplace_with_role(user, pk, key_id=api_key_id)
+    if found is not None and found[0] == pk:
+        _, workplace, role = found
+    else:
+        workplace, role = _workplace_with_role(user, pk, key_id=api_key_id)
     if workplace is None or not role_allows_action(role, action):
         raise Http404
     return workplace

@@ -20,8 +20,15 @@ def key_scope_ids(request: Request) -> set[int] | None:
 def api_workplace(request: Request, workplace_id: int | str, *, action: Action) -> Workplace:
     # The key's scope is checked in the same query as the workplace and the caller's role.
     key = request.auth
-    key_id = key.pk if isinstance(key, ApiKey) else None
-    return workplace_get_for(request.user, workplace_id, action=action, api_key_id=key_id)
+    if not isinstance(key, ApiKey):
+        return workplace_get_for(request.user, workplace_id, action=action)
+    return workplace_get_for(
+        request.user,
+        workplace_id,
+        action=action,
+        api_key_id=key.pk,
+        found=getattr(key, "found_workplace", None),  # read with the key (portal.api_auth)
+    )
 
 
 def api_check_scope(request: Request, workplace_id: int) -> None:
