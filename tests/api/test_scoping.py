@@ -85,3 +85,29 @@ def test_a_revoked_key_is_refused(api_client_for, owner):
     response = client.get("/api/v1/workplaces/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_an_agents_key_files_for_a_delegated_workplace_until_the_delegation_is_revoked(
+    api_client_for, workplace
+):
+    from django.utils import timezone
+
+    from tests.factories import DelegationFactory, PayrollFirmFactory, UserFactory
+
+    agent = UserFactory()
+    delegation = DelegationFactory(workplace=workplace, firm=PayrollFirmFactory(members=[agent]))
+    client = api_client_for(agent)
+    path = f"/api/v1/workplaces/{workplace.pk}/reports/"
+    assert client.post(path, hire_body(name="대행입사"), format="json").status_code == 201
+    delegation.revoked_at = timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    # The same key, the same path: the role is read afresh with every request.
+    assert client.post(path, hire_body(name="철회뒤"), format="json").status_code == 404
+    assert client.get(path).status_code == 404
+
+
+def test_hr_staff_key_reads_but_is_refused_what_only_owners_may_do(api_client_for, workplace):
+    hr = MembershipFactory(workplace=workplace, role=Membership.Role.HR).user
+    client = api_client_for(hr)
+    assert client.get(f"/api/v1/workplaces/{workplace.pk}/reports/").status_code == 200
+    assert client.get(f"/api/v1/workplaces/{workplace.pk + 10_000}/reports/").status_code == 404
