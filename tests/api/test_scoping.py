@@ -106,7 +106,7 @@ def test_an_agents_key_files_for_a_delegated_workplace_until_the_delegation_is_r
     assert client.get(path).status_code == 404
 
 
-def test_hr_staff_key_reads_but_is_refused_what_only_owners_may_do(api_client_for, workplace):
+def test_hr_staff_key_reads_its_workplace_and_no_other(api_client_for, workplace):
     hr = MembershipFactory(workplace=workplace, role=Membership.Role.HR).user
     client = api_client_for(hr)
     assert client.get(f"/api/v1/workplaces/{workplace.pk}/reports/").status_code == 200
