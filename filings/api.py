@@ -150,7 +150,7 @@ class WorkplaceReportsView(ListAPIView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([report_as_dict(r) for r in page or []])
 
-    @idempotent
+    @idempotent(claim_with_rows=True)
     @extend_schema(
         tags=["reports"],
         request=REPORT_REQUEST,
