@@ -108,3 +108,32 @@ def test_expired_keys_are_purged_after_24_hours(api_client, workplace):
     )
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     assert idempotency_purge() == 1
+
+
+def test_a_hire_whose_key_was_left_in_flight_by_a_dead_request_is_filed_once(api_client, workplace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from filings.idempotency import IN_FLIGHT_LEASE_SECONDS
+    from portal.models import ApiKey
+
+    key = ApiKey.objects.get()
+    IdempotencyRecord.objects.create(
+        owner=f"apikey:{key.pk}",
+        key="orphan",
+        method="POST",
+        path="/x",
+        fingerprint="0" * 64,
+        created_at=timezone.now() - timedelta(seconds=IN_FLIGHT_LEASE_SECONDS + 5),
+    )
+    url = f"/api/v1/workplaces/{workplace.pk}/reports/"
+    first = api_client.post(url, hire_body(), format="json", HTTP_IDEMPOTENCY_KEY="orphan")
+    assert first.status_code == 201
+    again = api_client.post(url, hire_body(), format="json", HTTP_IDEMPOTENCY_KEY="orphan")
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Report.objects.count() == 1
+    record = IdempotencyRecord.objects.get(key="orphan")
+    assert record.status_code == 201

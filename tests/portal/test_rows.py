@@ -193,3 +193,31 @@ def test_reserved_ids_are_handed_out_once_even_to_a_forked_child() -> None:
     assert len(theirs) == 40
     assert not set(theirs) & set(mine + after), "no id is handed out twice"
     assert len(set(mine + after)) == 43
+
+
+def test_rows_riding_go_in_with_the_next_insert_or_take_it_down_with_them() -> None:
+    from django.db import IntegrityError
+
+    from filings.models import IdempotencyRecord
+    from portal.rows import rows_riding
+
+    member = _owner()
+
+    def claim() -> IdempotencyRecord:
+        return IdempotencyRecord(owner="t", key="k", method="POST", path="/", fingerprint="f")
+
+    with rows_riding([claim()]) as riding:
+        pass  # no insert came: nothing written
+    assert not riding.inserted and not IdempotencyRecord.objects.exists()
+
+    first = audit_event_build(actor=None, action="first", obj=member.workplace)
+    with rows_riding([claim()]) as riding:
+        rows_insert([first])
+    assert riding.inserted
+    assert IdempotencyRecord.objects.count() == 1
+
+    second = audit_event_build(actor=None, action="second", obj=member.workplace)
+    with rows_riding([claim()]) as riding, pytest.raises(IntegrityError):
+        rows_insert([second])  # the same owner and key again
+    assert riding.failed_on == "idempotency_owner_key"
+    assert not AuditEvent.objects.filter(action="second").exists()  # undone with it
