@@ -127,10 +127,10 @@ def test_a_hire_whose_key_was_left_in_flight_by_a_dead_request_is_filed_once(api
         fingerprint="0" * 64,
         created_at=timezone.now() - timedelta(seconds=IN_FLIGHT_LEASE_SECONDS + 5),
     )
-    url = f"/api/v1/workplaces/{workplace.pk}/reports/"
-    first = api_client.post(url, hire_body(), format="json", HTTP_IDEMPOTENCY_KEY="orphan")
+    url, body = f"/api/v1/workplaces/{workplace.pk}/reports/", hire_body()
+    first = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="orphan")
     assert first.status_code == 201
-    again = api_client.post(url, hire_body(), format="json", HTTP_IDEMPOTENCY_KEY="orphan")
+    again = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="orphan")
     assert again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
