@@ -45,6 +45,8 @@ def test_four_identical_hires_sent_at_once_file_one_report(api_client_for, owner
     assert len(created) == 1, answers
     report_id = created[0][1]["id"]
     for status, payload, replayed in answers:
+        if (status, payload, replayed) == created[0]:
+            continue
         # The others were told to wait (still running) or got the first answer again.
         assert status == 409 or (
             status == 201 and replayed == "true" and payload["id"] == report_id
