@@ -8,6 +8,13 @@ are not stored: the key is released instead.
 
 Usage: put `@idempotent` ABOVE `@extend_schema` on a DRF view's `post`; it also documents the
 header and the 409/422 answers in the OpenAPI schema.
+
+The claim (an in-flight row, unique per owner and key) is normally its own autocommitted INSERT
+before the view runs. Filing a report writes all its rows in one statement text
+(portal.rows), so there `@idempotent(claim_with_rows=True)` puts the claim first in that text:
+if the key is taken, the unique constraint undoes the whole filing and the request is answered
+as above (replay, 422, 409, or, for a dead request's key, a fresh claim and a second run). An
+answer that filed nothing (a validation error) is claimed and stored after the fact.
 """
 
 from __future__ import annotations
