@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
@@ -231,7 +232,7 @@ def idempotent(
         def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
             # Marks made on the way (the outbox's "published") go out with the finish.
             with prepared_write_behind():
-                return _answer(view_method, self, request, args, kwargs, claim_with_rows)
+                return _answer(_Call(view_method, self, request, args, kwargs), claim_with_rows)
 
         _documented(view_method, wrapper)
         return wrapper
@@ -239,17 +240,29 @@ def idempotent(
     return decorate(view_method) if view_method is not None else decorate
 
 
-def _answer(
-    view_method: Callable[..., Response],
-    view: Any,
-    request: Request,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    claim_with_rows: bool,
-) -> Response:
+@dataclass(frozen=True)
+class _Call:
+    """The view call an @idempotent wrapper guards."""
+
+    view_method: Callable[..., Response]
+    view: Any
+    request: Request
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def run(self) -> Response:
+        """The view's answer; an exception DRF turns into an answer becomes that answer."""
+        try:
+            return self.view_method(self.view, self.request, *self.args, **self.kwargs)
+        except Exception as exc:
+            return self.view.handle_exception(exc)
+
+
+def _answer(call: _Call, claim_with_rows: bool) -> Response:
+    request = call.request
     key = request.headers.get(HEADER)
     if not key:
-        return view_method(view, request, *args, **kwargs)
+        return call.view_method(call.view, request, *call.args, **call.kwargs)
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         return _error(
             "validation_error",
@@ -259,9 +272,7 @@ def _answer(
         )
     owner, fingerprint = idempotency_owner(request), request_fingerprint(request)
     if claim_with_rows and connection.vendor == "postgresql":
-        answered = _answer_claiming_with_rows(
-            view_method, view, request, args, kwargs, owner, key, fingerprint
-        )
+        answered = _answer_claiming_with_rows(call, owner, key, fingerprint)
         if answered is not None:
             return answered
         # The key was taken before us (nothing of ours was written): answer as below.
@@ -269,7 +280,7 @@ def _answer(
     if isinstance(claimed, Response):
         return claimed
     try:
-        response = _run(view_method, view, request, args, kwargs)
+        response = call.run()
     except Exception:
         IdempotencyRecord.objects.filter(pk=claimed).delete()
         raise
@@ -277,42 +288,22 @@ def _answer(
     return response
 
 
-def _run(
-    view_method: Callable[..., Response],
-    view: Any,
-    request: Request,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> Response:
-    try:
-        return view_method(view, request, *args, **kwargs)
-    except Exception as exc:
-        return view.handle_exception(exc)
-
-
 def _answer_claiming_with_rows(
-    view_method: Callable[..., Response],
-    view: Any,
-    request: Request,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    owner: str,
-    key: str,
-    fingerprint: str,
+    call: _Call, owner: str, key: str, fingerprint: str
 ) -> Response | None:
     """Run the view with the claim riding on its rows; None if the key turned out taken."""
     record = row_new(
         IdempotencyRecord,
         owner=owner,
         key=key,
-        method=request.method or "",
-        path=request.path[:500],
+        method=call.request.method or "",
+        path=call.request.path[:500],
         fingerprint=fingerprint,
         created_at=timezone.now(),
     )
     with rows_riding([record]) as riding:
         try:
-            response = _run(view_method, view, request, args, kwargs)
+            response = call.run()
         except Exception:
             if riding.failed_on == CLAIM_CONSTRAINT:
                 return None
@@ -328,7 +319,7 @@ def _answer_claiming_with_rows(
     # as the classic path would have before, to store this answer or to defer to an earlier one.
     if response.status_code >= 500 or response.status_code in NOT_STORED:
         return response
-    claimed = _claim(owner, key, request, fingerprint)
+    claimed = _claim(owner, key, call.request, fingerprint)
     if isinstance(claimed, Response):
         return claimed
     _finish(claimed, response)
