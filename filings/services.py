@@ -35,7 +35,7 @@ from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors
 from portal.models import Employee, EmploymentType, OutboxMessage, Workplace
 from portal.outbox import outbox_enqueue, outbox_schedule
-from portal.rows import row_new, rows_ids_allocate, rows_insert
+from portal.rows import constraint_of, row_new, rows_ids_allocate, rows_insert
 from portal.services import audit_event_build, audit_record, employee_set_rrn
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
@@ -145,9 +145,9 @@ def _file_new(
 
 def _constraint_of(exc: IntegrityError) -> str:
     """The violated constraint's name (PostgreSQL), or a stand-in read from SQLite's message."""
-    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    name = constraint_of(exc)
     if name:
-        return str(name)
+        return name
     if "portal_employee.workplace_id, portal_employee.rrn_index" in str(exc):
         return ACTIVE_EMPLOYEE_CONSTRAINT
     return ""

@@ -60,11 +60,12 @@ def _key_with_user(key_hash: str, workplace_pk: int | None = None) -> ApiKey | N
     """The live key with its user; with `workplace_pk`, also that workplace and the key's role
     on it, kept on the key as `found_workplace` for portal.api_access."""
     key_names, user_names, sql = _key_lookup_sql()
+    workplace_names: list[str] = []
     if workplace_pk is None:
         row = prepared_fetchone(name="api_key_with_user", sql=sql, params={"hash": key_hash})
     else:
         params = {"hash": key_hash, "pk": workplace_pk, "today": timezone.localdate()}
-        _, both = _key_and_workplace_sql()
+        workplace_names, both = _key_and_workplace_sql()
         row = prepared_fetchone(name="api_key_with_workplace", sql=both, params=params)
     if row is None:
         return None
@@ -72,10 +73,9 @@ def _key_with_user(key_hash: str, workplace_pk: int | None = None) -> ApiKey | N
     key = ApiKey.from_db(DEFAULT_DB_ALIAS, key_names, row[:split])
     key.user = get_user_model().from_db(DEFAULT_DB_ALIAS, user_names, row[split:end])
     if workplace_pk is not None:
-        names, _ = _key_and_workplace_sql()
         key.found_workplace = (  # type: ignore[attr-defined]
             workplace_pk,
-            *workplace_role_from_row(key.user, names, row[end:]),
+            *workplace_role_from_row(key.user, workplace_names, row[end:]),
         )
     return key
 

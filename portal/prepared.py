@@ -123,29 +123,38 @@ def _prepared_ready(db: Any, cursor: Any, name: str, sql: str) -> tuple[str, lis
     return text, order
 
 
+def _execute_prepared(db: Any, cursor: Any, statements: Sequence[tuple[str, str, Any]]) -> None:
+    """Run (name, sql, params) statements as one text of EXECUTEs, preparing any this
+    connection lacks. `params` is a mapping for `%(x)s` placeholders, a sequence for `%s` ones.
+    PostgreSQL runs the text as one implicit transaction (in autocommit); the cursor holds the
+    last statement's rows."""
+    texts: list[str] = []
+    values: list[Any] = []
+    for name, sql, params in statements:
+        _, order = _prepared_ready(db, cursor, name, sql)
+        if isinstance(params, Mapping):
+            params = [params[key] for key in order]
+        elif len(order) != len(params):
+            raise ValueError(f"{name}: {len(order)} placeholders, {len(params)} values")
+        texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
+        values.extend(params)
+    cursor.execute("; ".join(texts), values)
+
+
 def prepared_execute_all(statements: Sequence[tuple[str, str, Sequence[Any]]]) -> None:
     """Run (name, sql with plain `%s` placeholders, values) statements in one text: one round
     trip, and in autocommit one implicit transaction. Each is prepared under its name, so
     PostgreSQL parses and plans it once per connection: for the INSERTs of a filing that was
     ~0.4 of their ~0.6 ms of server CPU. Without prepared statements, the texts themselves go.
     """
-    values: list[Any] = []
     # The connection itself, not the `connection` proxy (a thread-local lookup per attribute).
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
         if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
-            for _, _, params in statements:
-                values.extend(params)
+            values = [value for _, _, params in statements for value in params]
             cursor.execute("; ".join(sql for _, sql, _ in statements), values)
             return
-        texts = []
-        for name, sql, params in statements:
-            _, order = _prepared_ready(db, cursor, name, sql)
-            if len(order) != len(params):
-                raise ValueError(f"{name}: {len(order)} placeholders, {len(params)} values")
-            texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
-            values.extend(params)
-        cursor.execute("; ".join(texts), values)
+        _execute_prepared(db, cursor, statements)
 
 
 def prepared_execute(
@@ -183,14 +192,8 @@ def prepared_execute(
         if not prepared:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else None
-        texts, values = [], []
         # Riders go as their plain statements: this statement's commit decides for them all.
-        for rider_name, rider_sql, rider_params in [*riders, (name, sql, params)]:
-            _, order = _prepared_ready(db, cursor, rider_name, rider_sql)
-            texts.append(f"EXECUTE {rider_name}({', '.join(['%s'] * len(order))})")
-            values.extend(rider_params[key] for key in order)
-        # One text: PostgreSQL runs it as one implicit transaction; its rows are the last one's.
-        cursor.execute("; ".join(texts), values)
+        _execute_prepared(db, cursor, [*riders, (name, sql, params)])
         return cursor.fetchall() if cursor.description else None
 
 

@@ -24,6 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
@@ -230,13 +231,13 @@ def rows_ids_allocate(objs: Sequence[Model]) -> None:
         _reserve.take(wanting)
 
 
-class Riders(threading.local):
+@dataclass
+class Riders:
     """Rows waiting to go in first with the next `rows_insert` (see `rows_riding`)."""
 
-    def __init__(self) -> None:
-        self.rows: list[Model] = []
-        self.inserted = False  # they went in, with that insert's rows
-        self.failed_on = ""  # or: the constraint that insert violated (all its rows undone)
+    rows: list[Model]
+    inserted: bool = False  # they went in, with that insert's rows
+    failed_on: str = ""  # or: the constraint that insert violated (all its rows undone)
 
 
 _riders_local = threading.local()
@@ -251,8 +252,7 @@ def rows_riding(rows: list[Model]) -> Iterator[Riders]:
 
     An API POST's idempotency claim rides with the filing it guards (filings.idempotency).
     """
-    state = Riders()
-    state.rows = list(rows)
+    state = Riders(rows=list(rows))
     outer = getattr(_riders_local, "state", None)
     _riders_local.state = state
     try:
