@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Model
 
+from portal.literals import literals_usable, sql_literal
+
 logger = logging.getLogger(__name__)
 
 # Evaluated in a RETURNING list: the statement's own transaction commits without waiting for its
@@ -130,15 +132,21 @@ def _execute_prepared(db: Any, cursor: Any, statements: Sequence[tuple[str, str,
     last statement's rows."""
     texts: list[str] = []
     values: list[Any] = []
+    raw = db.connection
+    literal = sql_literal if literals_usable(raw) else None
     for name, sql, params in statements:
         _, order = _prepared_ready(db, cursor, name, sql)
         if isinstance(params, Mapping):
             params = [params[key] for key in order]
         elif len(order) != len(params):
             raise ValueError(f"{name}: {len(order)} placeholders, {len(params)} values")
-        texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
-        values.extend(params)
-    cursor.execute("; ".join(texts), values)
+        if literal is not None:
+            texts.append(f"EXECUTE {name}({', '.join([literal(v, raw) for v in params])})")
+        else:
+            texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
+            values.extend(params)
+    # Without parameters psycopg2 sends the text as it is (a '%' in a literal stays a '%').
+    cursor.execute("; ".join(texts), values or None)
 
 
 def prepared_execute_all(statements: Sequence[tuple[str, str, Sequence[Any]]]) -> None:
