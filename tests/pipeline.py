@@ -28,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Short policy values so that recovery after a kill takes seconds, not minutes.
 WORKER_ENV = {
-    "SUBMISSION_LEASE_SECONDS": "4",
+    # Above the read timeout (2) plus the sandbox's fault latency (1.2) with room for a busy
+    # machine: the sandbox runs in the pytest process, and once took a killed worker's send
+    # more than 2.8 s late, so the query-before-resend after a 4 s lease did not see it yet.
+    "SUBMISSION_LEASE_SECONDS": "6",
     "SUBMISSION_LOST_AFTER_SECONDS": "2",
     "SUBMISSION_RETRY_BASE_SECONDS": "0.2",
     "SUBMISSION_RETRY_CAP_SECONDS": "1",
