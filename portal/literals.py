@@ -20,7 +20,6 @@ import datetime
 import decimal
 import enum
 import uuid
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -81,15 +80,12 @@ def sql_literal(value: Any, raw_connection: Any) -> str:
     return quoted.getquoted().decode()
 
 
-# raw DB-API connection -> whether its settings allow our quoting (asked once per connection).
-_usable: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-
-
 def literals_usable(raw_connection: Any) -> bool:
-    """Whether `sql_literal`'s quoting is right for this psycopg2 connection."""
-    known = _usable.get(raw_connection)
-    if known is None:
-        known = _usable[raw_connection] = raw_connection.get_parameter_status(
-            "standard_conforming_strings"
-        ) == "on" and raw_connection.encoding in ("UTF8", "UNICODE")
-    return known
+    """Whether `sql_literal`'s quoting is right for this psycopg2 connection now.
+
+    Asked on every use, not once per connection: a `SET standard_conforming_strings = off`
+    later in the session would make a backslash an escape again. libpq keeps the server's
+    current value, so asking costs no round trip.
+    """
+    conforming = raw_connection.get_parameter_status("standard_conforming_strings") == "on"
+    return conforming and raw_connection.encoding in ("UTF8", "UNICODE")

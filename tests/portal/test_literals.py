@@ -105,3 +105,16 @@ def test_bytes_come_back_equal() -> None:
 def test_null_and_special_numbers() -> None:
     assert _round_trip(None, "text") is None
     assert _round_trip(decimal.Decimal("NaN"), "numeric").is_nan()
+
+
+def test_a_session_that_turns_off_standard_strings_gets_psycopg2s_quoting() -> None:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SET standard_conforming_strings = off")
+    try:
+        assert not literals_usable(connection.connection)
+        # Doubled quotes alone would let this backslash end the literal early.
+        for text in ("back\\slash\\", "\\'; SELECT 1; --", "O'Brien"):
+            assert _round_trip(text, "text") == text
+    finally:
+        connection.close()
