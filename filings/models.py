@@ -44,7 +44,10 @@ class TouchingQuerySet(models.QuerySet):
 
 
 class Report(models.Model):
-    workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="reports")
+    # Its lookups use the (workplace, -filed_at) index; one of its own would only cost writes.
+    workplace = models.ForeignKey(
+        Workplace, on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     employee = models.ForeignKey(
         Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
@@ -121,7 +124,10 @@ class Submission(models.Model):
         CANCEL = "cancel", _("취소 신고")
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submissions")
+    # Found through the (report, agency, action) unique index: four fewer index writes a filing.
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="submissions", db_index=False
+    )
     agency = models.CharField(_("기관"), max_length=32, choices=AGENCY_CHOICES)
     action = models.CharField(max_length=8, choices=Action.choices, default=Action.FILE)
     status = models.CharField(
@@ -129,7 +135,6 @@ class Submission(models.Model):
         max_length=10,
         choices=SubmissionStatus.choices,
         default=SubmissionStatus.QUEUED,
-        db_index=True,
     )
     receipt_number = models.CharField(_("접수번호"), max_length=64, blank=True)
     result_code = models.CharField(max_length=16, blank=True)

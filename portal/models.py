@@ -149,7 +149,7 @@ class Employee(models.Model):
     workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="employees")
     name = models.CharField(_("성명"), max_length=100)
     rrn_encrypted = models.BinaryField(editable=False)
-    rrn_index = models.CharField(max_length=64, editable=False, db_index=True)
+    rrn_index = models.CharField(max_length=64, editable=False)
     rrn_masked = models.CharField(_("주민(외국인)등록번호"), max_length=14, editable=False)
     is_foreigner = models.BooleanField(default=False)
     nationality = models.CharField(_("국적"), max_length=2, default="KR")
@@ -186,6 +186,8 @@ class Employee(models.Model):
                 name="employee_one_active_per_workplace",
             )
         ]
+        # A plain btree: db_index on a CharField adds a LIKE-pattern index no query uses.
+        indexes = [models.Index(fields=["rrn_index"], name="employee_rrn_index")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.rrn_masked})"
