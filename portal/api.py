@@ -38,7 +38,14 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 class WorkplaceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Workplace
-        fields = ["id", "name", "business_registration_number", "management_number"]
+        fields = [
+            "id",
+            "name",
+            "business_registration_number",
+            "management_number",
+            # True until the agencies' own number replaces the portal's provisional one.
+            "management_number_provisional",
+        ]
 
 
 @extend_schema(tags=["workplaces"], responses={200: WorkplaceSerializer(many=True), **_errors(403)})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.codes import EI_LOSS_REASON_CHOICES
 from filings.models import ReportKind, ReportStatus
 from portal.errors import FieldErrors
-from portal.models import EmploymentType
+from portal.models import EmploymentBand, EmploymentType
 
 AGENCY_LABELS = {
     "pension": _("국민연금"),
@@ -279,6 +279,48 @@ class DelegationGrantForm(forms.Form):
         if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("종료일은 시작일 이후여야 합니다."))
         return data
+
+
+class WorkplaceRegisterForm(ServiceErrorsForm):
+    """A new workplace; the rules live in portal.services.workplace_register."""
+
+    name = forms.CharField(label=_("사업장 명칭"), required=False, max_length=200)
+    business_registration_number = forms.CharField(
+        label=_("사업자등록번호"),
+        required=False,
+        max_length=12,
+        widget=_number(placeholder="123-45-67890"),
+    )
+    management_number = forms.CharField(
+        label=_("사업장관리번호 (이미 받은 경우)"),
+        required=False,
+        max_length=14,
+        widget=_number(),
+        help_text=_(
+            "비워 두면 사업자등록번호 뒤에 0을 붙인 번호를 임시로 씁니다 (기준 확인 필요). "
+            "기관이 부여한 번호가 다르면 운영자가 관리 화면에서 고칩니다."
+        ),
+    )
+    representative_name = forms.CharField(label=_("대표자"), required=False, max_length=100)
+    headcount = forms.IntegerField(
+        label=_("상시근로자 수"),
+        initial=1,
+        min_value=1,
+        error_messages={
+            "required": _("상시근로자 수를 입력해 주세요."),
+            "invalid": _("상시근로자 수는 숫자로 입력해 주세요."),
+            "min_value": _("상시근로자 수는 1명 이상이어야 합니다."),
+        },
+    )
+    employment_band = forms.ChoiceField(
+        label=_("고용보험 사업주 규모"), choices=EmploymentBand.choices, required=False
+    )
+    industry_code = forms.CharField(
+        label=_("산재보험 사업종류 코드"), required=False, max_length=10, widget=_number()
+    )
+    address = forms.CharField(label=_("소재지"), required=False, max_length=300)
+    postcode = forms.CharField(label=_("우편번호"), required=False, max_length=5, widget=_number())
+    phone = forms.CharField(label=_("전화번호"), required=False, max_length=20)
 
 
 class MemberAddForm(forms.Form):

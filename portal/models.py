@@ -24,6 +24,8 @@ class Workplace(models.Model):
     name = models.CharField(_("사업장 명칭"), max_length=200)
     business_registration_number = models.CharField(_("사업자등록번호"), max_length=10)
     management_number = models.CharField(_("사업장관리번호"), max_length=11, unique=True)
+    # Registered in the portal before the agencies assigned one (services.workplace_register).
+    management_number_provisional = models.BooleanField(_("임시 사업장관리번호"), default=False)
     industry_code = models.CharField(_("산재보험 사업종류 코드"), max_length=10, blank=True)
     headcount = models.PositiveIntegerField(_("상시근로자 수"), default=1)
     employment_band = models.CharField(

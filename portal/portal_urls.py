@@ -53,6 +53,7 @@ urlpatterns = [
         manage.delegation_revoke_view,
         name="delegation_revoke",
     ),
+    path("manage/workplaces/new/", manage.workplace_new, name="workplace_new"),
     path("manage/members/", manage.members, name="members"),
     path("manage/members/<int:membership_id>/remove/", manage.member_remove, name="member_remove"),
 ]

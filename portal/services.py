@@ -9,19 +9,26 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal import crypto
 from portal.access import Action, can
 from portal.errors import FieldErrors
-from portal.identifiers import IdentifierError, PersonNumber, person_number_parse
+from portal.identifiers import (
+    IdentifierError,
+    PersonNumber,
+    brn_validate,
+    management_number_validate,
+    person_number_parse,
+)
 from portal.models import (
     AccessRecord,
     ApiKey,
     AuditEvent,
     Delegation,
     Employee,
+    EmploymentBand,
     Membership,
     PayrollFirm,
     Workplace,
@@ -245,6 +252,101 @@ def employee_rotate_keys(*, batch_size: int = 500) -> int:
                 done += Employee.objects.filter(
                     pk=employee.pk, rrn_encrypted=employee.rrn_encrypted
                 ).update(rrn_encrypted=new)
+
+
+MANAGEMENT_NUMBER_TAKEN = (
+    "이 사업장관리번호의 사업장이 이미 포털에 있습니다. 그 사업장의 사업주에게 구성원 추가를 "
+    "요청하세요."
+)
+
+
+def management_number_provisional(brn: str) -> str:
+    """The 사업장관리번호 used until the agencies assign one: the BRN followed by 0.
+
+    UNVERIFIED (domain-rules.md §6): sources disagree on what the 11th digit means; 0 is the
+    one reported for a head office covered by all four insurances. The portal says so where the
+    number is shown ("기준 확인 필요"), and a workplace change can correct it.
+    """
+    return f"{brn}0"
+
+
+def workplace_register(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    business_registration_number: str,
+    management_number: str = "",
+    headcount: int = 1,
+    employment_band: str = "",
+    industry_code: str = "",
+    address: str = "",
+    postcode: str = "",
+    phone: str = "",
+    representative_name: str = "",
+    ip: str | None = None,
+) -> Workplace:
+    """A signed-in person registers a workplace and becomes its owner (사업주) at once.
+
+    The agencies learn of it through the 성립신고 filed next, as a report like any other. A
+    management number already in the portal is refused: whoever holds it adds the person as a
+    member instead. Errors name the field and the rule, in Korean.
+    """
+    errors = FieldErrors()
+    name = name.strip()
+    if not name:
+        errors.add("name", "required", "사업장 명칭을 입력해 주세요.")
+    brn = ""
+    try:
+        brn = brn_validate(business_registration_number)
+    except IdentifierError as exc:
+        errors.add("business_registration_number", exc.rule, str(exc))
+    mgmt = ""
+    if management_number.strip():
+        try:
+            mgmt = management_number_validate(management_number)
+        except IdentifierError as exc:
+            errors.add("management_number", exc.rule, str(exc))
+    elif brn:
+        mgmt = management_number_provisional(brn)
+    if not 1 <= headcount <= 1_000_000:
+        errors.add("headcount", "range", "상시근로자 수는 1명 이상이어야 합니다.")
+    band = employment_band or EmploymentBand.UNDER_150
+    if band not in EmploymentBand.values:
+        errors.add("employment_band", "choice", "고용보험 사업주 규모를 목록에서 골라 주세요.")
+    postcode = postcode.strip()
+    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
+        errors.add("postcode", "postcode.format", "우편번호는 숫자 5자리입니다.")
+    if mgmt and Workplace.objects.filter(management_number=mgmt).exists():
+        errors.add("management_number", "mgmt.taken", MANAGEMENT_NUMBER_TAKEN)
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            workplace = Workplace.objects.create(
+                name=name,
+                business_registration_number=brn,
+                management_number=mgmt,
+                management_number_provisional=not management_number.strip(),
+                headcount=headcount,
+                employment_band=band,
+                industry_code=industry_code.strip(),
+                address=address.strip(),
+                postcode=postcode,
+                phone=phone.strip(),
+                representative_name=representative_name.strip(),
+            )
+            Membership.objects.create(user=actor, workplace=workplace, role=Membership.Role.OWNER)
+            audit_record(
+                actor=actor,
+                action="workplace.register",
+                obj=workplace,
+                workplace=workplace,
+                ip=ip,
+                data={"management_number": mgmt, "provisional": not management_number.strip()},
+            )
+    except IntegrityError as exc:
+        # Registered by someone else between the check above and this insert.
+        raise FieldErrors({"management_number": [("mgmt.taken", MANAGEMENT_NUMBER_TAKEN)]}) from exc
+    return workplace
 
 
 def membership_add_hr(

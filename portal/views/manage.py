@@ -1,4 +1,5 @@
-"""Owner-only pages: who works on the workplace (members) and which payroll firm acts for it."""
+"""Owner pages: registering a workplace, who works on it (members) and which payroll firm acts
+for it."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from django.views.decorators.http import require_POST
 
 from portal.access import Action
 from portal.errors import FieldErrors
-from portal.forms import DelegationGrantForm, MemberAddForm
+from portal.forms import DelegationGrantForm, MemberAddForm, WorkplaceRegisterForm
 from portal.models import Delegation, Membership, PayrollFirm, Workplace
+from portal.selectors import CURRENT_KEY
 from portal.services import (
     delegation_grant,
     delegation_revoke,
     membership_add_hr,
     membership_remove,
+    workplace_register,
 )
 from portal.views.common import client_ip, current_or_none, verified_required
 
@@ -26,6 +29,40 @@ def _owned(request: HttpRequest) -> Workplace:
     if workplace is None:
         raise Http404
     return workplace
+
+
+@verified_required
+def workplace_new(request: HttpRequest) -> HttpResponse:
+    """Register a workplace: usable at once, its owner the person registering it."""
+    form = WorkplaceRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            workplace = workplace_register(
+                actor=request.user,
+                name=data["name"],
+                business_registration_number=data["business_registration_number"],
+                management_number=data["management_number"],
+                headcount=data["headcount"],
+                employment_band=data["employment_band"],
+                industry_code=data["industry_code"],
+                address=data["address"],
+                postcode=data["postcode"],
+                phone=data["phone"],
+                representative_name=data["representative_name"],
+                ip=client_ip(request),
+            )
+        except FieldErrors as exc:
+            form.add_service_errors(exc)
+        else:
+            request.session[CURRENT_KEY] = workplace.pk
+            messages.success(
+                request,
+                _("%(name)s을(를) 등록했습니다. 이제 네 기관에 사업장 성립 신고를 하세요.")
+                % {"name": workplace.name},
+            )
+            return redirect("portal:workplace_registration")
+    return render(request, "portal/workplace_new.html", {"form": form})
 
 
 @verified_required
