@@ -43,6 +43,7 @@ from certificates.signing import (
     verification_code_new,
 )
 from portal.access import Action, Role, can, role_for
+from portal.access_log import access_records_append
 from portal.errors import FieldErrors
 from portal.models import AccessRecord, Employee, Workplace
 from portal.outbox import outbox_enqueue
@@ -349,14 +350,11 @@ def certificate_pdf_fetch(
     if certificate.full_rrn:
         if not can(user, certificate.workplace_id, Action.FILE):
             raise PermissionDeniedError
-        AccessRecord.objects.bulk_create(
-            AccessRecord(
-                user=user,
-                ip=ip,
-                employee_id=employee_id,
-                action=AccessRecord.Action.DOWNLOAD,
-                reason=f"증명서 {certificate.serial} 내려받기(주민등록번호 전체 표시)",
-            )
-            for employee_id in _employee_ids(certificate)
+        access_records_append(
+            user=user,
+            ip=ip,
+            employee_ids=_employee_ids(certificate),
+            action=AccessRecord.Action.DOWNLOAD,
+            reason=f"증명서 {certificate.serial} 내려받기(주민등록번호 전체 표시)",
         )
     return bytes(certificate.pdf)

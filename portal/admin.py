@@ -110,7 +110,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessRecord)
 class AccessRecordAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "employee", "action", "ip", "reason"]
+    list_display = ["seq", "at", "user", "employee", "action", "ip", "reason"]
     list_filter = ["action"]
     list_select_related = ["user", "employee"]
     search_fields = ["user__username", "employee__name", "reason", "ip"]

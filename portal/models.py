@@ -222,7 +222,10 @@ class AuditEvent(models.Model):
 
 
 class AccessRecord(models.Model):
-    """PIPA 접속기록: every display or export of a full resident number (kept 2+ years)."""
+    """PIPA 접속기록: every display or export of a full resident number (kept 2+ years).
+
+    Append-only and hash-chained; written only by portal.access_log.access_records_append.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view", _("조회")
@@ -235,6 +238,10 @@ class AccessRecord(models.Model):
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="access_records")
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.CharField(_("사유"), max_length=200, blank=True)
+    # The hash chain (portal.access_log): position, the previous record's hash, this one's.
+    seq = models.PositiveBigIntegerField(_("순번"), unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(_("해시"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("개인정보 접속기록")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal import crypto
 from portal.access import Action, can
+from portal.access_log import access_records_append
 from portal.errors import FieldErrors
 from portal.identifiers import (
     IdentifierError,
@@ -153,7 +154,9 @@ def employee_rrn_reveal(
     if not can(user, employee.workplace_id, Action.FILE):
         raise PermissionDeniedError
     digits = employee_rrn_decrypt(employee=employee)
-    AccessRecord.objects.create(user=user, ip=ip, employee=employee, action=action, reason=reason)
+    access_records_append(
+        user=user, ip=ip, employee_ids=[employee.pk], action=action, reason=reason
+    )
     return f"{digits[:6]}-{digits[6:]}"
 
 
