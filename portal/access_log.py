@@ -18,10 +18,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from portal.models import AccessRecord
@@ -114,3 +115,57 @@ def access_log_verify(*, chunk_size: int = 2000) -> ChainCheck:
         expected_seq += 1
         checked += 1
     return ChainCheck(checked, prev)
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    username: str
+    views: int
+    prints: int
+    downloads: int
+
+
+@dataclass(frozen=True)
+class AccessReview:
+    """One month of the 접속기록 for the monthly review (고시 제8조: at least monthly)."""
+
+    month: date
+    total: int
+    by_user: list[UserAccess]
+    # Downloads and prints are to be checked one by one, with their reasons.
+    exports: list[AccessRecord]
+    # Views nobody gave a reason for.
+    unexplained: list[AccessRecord]
+    chain: ChainCheck
+
+
+def access_log_review(*, month: date) -> AccessReview:
+    """The month's records by user, every export with its reason, views without a reason, and
+    the whole chain's check (its head hash is the one to write into the review)."""
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    records = AccessRecord.objects.filter(
+        at__gte=datetime.combine(start, time.min, tz), at__lt=datetime.combine(end, time.min, tz)
+    ).select_related("user", "employee")
+    counts = (
+        records.values("user__username")
+        .annotate(
+            views=Count("id", filter=Q(action=AccessRecord.Action.VIEW)),
+            prints=Count("id", filter=Q(action=AccessRecord.Action.PRINT)),
+            downloads=Count("id", filter=Q(action=AccessRecord.Action.DOWNLOAD)),
+        )
+        .order_by("user__username")
+    )
+    return AccessReview(
+        month=start,
+        total=records.count(),
+        by_user=[
+            UserAccess(c["user__username"], c["views"], c["prints"], c["downloads"]) for c in counts
+        ],
+        exports=list(records.exclude(action=AccessRecord.Action.VIEW).order_by("seq")),
+        unexplained=list(
+            records.filter(action=AccessRecord.Action.VIEW, reason="").order_by("seq")
+        ),
+        chain=access_log_verify(),
+    )

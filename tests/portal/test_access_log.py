@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -123,3 +126,40 @@ def test_reveals_from_many_threads_at_once_keep_one_chain() -> None:
     assert errors == []
     assert sorted(AccessRecord.objects.values_list("seq", flat=True)) == list(range(1, 21))
     assert access_log_verify().intact
+
+
+@pytest.mark.django_db
+def test_the_monthly_review_lists_each_users_accesses_every_export_and_unexplained_views(
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    seoul = ZoneInfo("Asia/Seoul")
+    member = MembershipFactory(role=Membership.Role.OWNER)
+    employee = EmployeeFactory(workplace=member.workplace)
+    with time_machine.travel(datetime(2026, 9, 30, 23, 50, tzinfo=seoul), tick=False):
+        employee_rrn_reveal(user=member.user, employee=employee, ip=None, reason="9월")
+    with time_machine.travel(datetime(2026, 10, 2, 9, 0, tzinfo=seoul), tick=False):
+        employee_rrn_reveal(user=member.user, employee=employee, ip=None)
+        employee_rrn_reveal(user=member.user, employee=employee, ip=None, reason="4대보험 신고")
+        employee_rrn_reveal(
+            user=member.user,
+            employee=employee,
+            ip=None,
+            action=AccessRecord.Action.DOWNLOAD,
+            reason="증명서 내려받기",
+        )
+    with time_machine.travel(datetime(2026, 11, 1, 0, 5, tzinfo=seoul), tick=False):
+        employee_rrn_reveal(user=member.user, employee=employee, ip=None, reason="11월")
+
+    call_command("access_log_review", "--month", "2026-10")
+    out = capsys.readouterr().out
+    assert "2026-10: 3건" in out
+    assert f"{member.user.get_username()}: 2 / 0 / 1" in out
+    assert "출력·다운로드 1건" in out and "사유: 증명서 내려받기" in out
+    assert "사유 없는 조회 1건" in out
+    assert "5건 이상 없음" in out and AccessRecord.objects.get(seq=5).hash in out
+
+
+@pytest.mark.django_db
+def test_the_review_refuses_a_month_it_cannot_read() -> None:
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("access_log_review", "--month", "10월")
