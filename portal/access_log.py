@@ -9,7 +9,9 @@ rights and still shows in the chain. The newest hash (`ChainCheck.head`) is wort
 outside the database, e.g. in the monthly review: a cut-off tail leaves an intact chain, but
 not that head.
 
-Appends take a transaction-level advisory lock, so concurrent reveals extend one chain.
+Appends take a transaction-level advisory lock, so concurrent reveals extend one chain. The lock
+lasts until the caller's transaction ends: a certificate render that prints full numbers holds
+it while WeasyPrint runs, and other reveals wait that long (rare, and well under a second).
 """
 
 from __future__ import annotations
