@@ -11,7 +11,7 @@ not that head.
 
 Appends take a transaction-level advisory lock, so concurrent reveals extend one chain. The lock
 lasts until the caller's transaction ends: a certificate render that prints full numbers holds
-it while WeasyPrint runs, and other reveals wait that long (rare, and well under a second).
+it while WeasyPrint runs, and other reveals wait that long (such renders are rare).
 """
 
 from __future__ import annotations
