@@ -104,3 +104,23 @@ def test_quote_form_marks_unverified_values(owner, staffed):
 def test_quote_form_rejects_a_bad_month_in_korean(owner):
     response = logged_in(owner).get("/premiums/quote/", {"monthly_wage": 1, "month": "03/2026"})
     assert "YYYY-MM" in response.content.decode()
+
+
+def test_a_bill_with_a_subsidy_says_income_and_property_were_not_checked(owner, workplace):
+    # Five workers, a new hire under 2.7 million won: 두루누리 applies.
+    workplace.industry_code, workplace.headcount = "4", 5
+    workplace.save()
+    EmployeeFactory(
+        workplace=workplace,
+        birth=date(1990, 1, 15),
+        hire_date=date(2026, 1, 5),
+        monthly_wage=2_000_000,
+    )
+    html = logged_in(owner).get(f"/workplaces/{workplace.pk}/bills/2026-03/").content.decode()
+    assert 'data-testid="subsidy-caveat"' in html
+    assert "종합소득" in html and "재산 과세표준" in html
+
+
+def test_a_bill_without_a_subsidy_has_no_such_caveat(owner, staffed):
+    html = logged_in(owner).get(f"/workplaces/{staffed.pk}/bills/2026-03/").content.decode()
+    assert 'data-testid="subsidy-caveat"' not in html
