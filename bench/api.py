@@ -106,7 +106,12 @@ def main() -> None:
             start_new_session=True,
         )
         _wait_for(port)
+        before = _machine_check()
         _post_hires(port, token, workplace_id, args.seconds, args.clients)
+        print(
+            f"  machine check: {before:.0f} ms before, {_machine_check():.0f} ms after "
+            "(CPU time of a fixed Python workload: higher means a slower machine)"
+        )
         _bulk(workplace_id, args.rows)
     finally:
         if server is not None:
@@ -128,6 +133,20 @@ def _fixtures() -> tuple[str, int]:
     member = MembershipFactory(role=Membership.Role.OWNER)
     _, raw = api_key_issue(user=member.user, name="bench")
     return raw, member.workplace_id
+
+
+def _machine_check() -> float:
+    """CPU ms of a fixed workload. This machine's speed has varied by 2x within an hour; the
+    figure lets runs made at different times be compared."""
+    import hashlib
+    import json
+
+    started = time.process_time()
+    document = {"name": "벤치", "monthly_wage": 3_000_000, "dates": ["2026-11-20"] * 8}
+    for n in range(20_000):
+        payload = json.dumps({**document, "n": n}, ensure_ascii=False).encode()
+        hashlib.sha256(payload).hexdigest()
+    return (time.process_time() - started) * 1000
 
 
 def _wait_for(port: int) -> None:
