@@ -22,6 +22,18 @@ DROPS = [
 ]
 
 
+def indexes_drop(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    for name, _target in DROPS:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"', params=None)
+
+
+def indexes_restore(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+    for name, target in DROPS:
+        if "varchar_pattern_ops" in target and schema_editor.connection.vendor != "postgresql":
+            continue  # only PostgreSQL has (or needs) the LIKE-pattern twin
+        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" {target}', params=None)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("filings", "0002_api_webhooks_bulk"),
@@ -72,12 +84,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{name}"',
-                    reverse_sql=f'CREATE INDEX IF NOT EXISTS "{name}" {target}',
-                    elidable=False,
-                )
-                for name, target in DROPS
+                migrations.RunPython(indexes_drop, indexes_restore, elidable=False)
             ],
         )
     ]
