@@ -18,16 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from portal.models import AccessRecord
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 # pg_advisory_xact_lock key for appends ("PIPA" in ASCII).
@@ -171,3 +176,31 @@ def access_log_review(*, month: date) -> AccessReview:
         ),
         chain=access_log_verify(),
     )
+
+
+def access_log_alert() -> ChainCheck:
+    """Verify the chain; a break is logged as an error and mailed to every active operator."""
+    check = access_log_verify()
+    if check.intact:
+        return check
+    message = (
+        f"개인정보 접속기록의 해시 체인이 순번 {check.broken_at}에서 어긋났습니다: "
+        f"{check.problem} 그 앞 {check.checked}건은 이상 없습니다. "
+        "python manage.py verify_access_log 로 다시 확인하고 데이터베이스 접근 기록을 점검하세요."
+    )
+    logger.error("access log chain broken at seq %s: %s", check.broken_at, check.problem)
+    operators = list(
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if operators:
+        send_mail(
+            subject="[4대보험 포털] 개인정보 접속기록 위·변조 의심",
+            message=message,
+            from_email=None,
+            recipient_list=operators,
+            fail_silently=False,
+        )
+    return check

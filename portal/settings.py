@@ -291,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.digest_send",
         "schedule": crontab(hour=8, minute=30),
     },
+    "access-log-check": {
+        "task": "portal.tasks.access_log_check",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -1,4 +1,5 @@
-"""Infrastructure tasks. `noop` exists for bench/fanout.py's baseline of Celery's own speed."""
+"""Infrastructure tasks: the access log's daily check, and `noop` for bench/fanout.py's baseline
+of Celery's own speed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from functools import lru_cache
 import redis
 from celery import shared_task
 from django.conf import settings
+
+from portal.access_log import access_log_alert
 
 
 @lru_cache(maxsize=1)
@@ -19,3 +22,9 @@ def noop(counter_key: str) -> None:
     # Counting in Redis is the cheapest way to know when a group has finished without a result
     # backend; it costs one round-trip, like the fan-out's own bookkeeping would.
     _redis().incr(counter_key)
+
+
+@shared_task(name="portal.tasks.access_log_check")
+def access_log_check() -> bool:
+    """Beat, daily: verify the PIPA 접속기록's hash chain; a break alerts the operators."""
+    return access_log_alert().intact

@@ -163,3 +163,22 @@ def test_the_monthly_review_lists_each_users_accesses_every_export_and_unexplain
 def test_the_review_refuses_a_month_it_cannot_read() -> None:
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("access_log_review", "--month", "10월")
+
+
+@pytest.mark.django_db
+def test_the_daily_check_mails_the_operators_when_the_chain_breaks(mailoutbox) -> None:  # type: ignore[no-untyped-def]
+    from portal.tasks import access_log_check
+    from tests.factories import UserFactory
+
+    UserFactory(is_staff=True, email="ops@portal.example")
+    UserFactory(is_staff=False, email="owner@portal.example")
+    _reveal(3)
+    assert access_log_check() is True
+    assert mailoutbox == []
+
+    with transaction.atomic():
+        _as_database_owner("DELETE FROM portal_accessrecord WHERE seq = %s", [2])
+    assert access_log_check() is False
+    [mail] = mailoutbox
+    assert mail.to == ["ops@portal.example"]
+    assert "순번 2" in mail.body
