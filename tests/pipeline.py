@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,7 +93,8 @@ class WorkerProcess:
         self.env = env
         self.logfile = logfile
         self.proc: subprocess.Popen | None = None
-        self.schedule = Path(tempfile.mkdtemp(prefix="beat-")) / "schedule"
+        # Beside the log, in pytest's own temporary folder (which pytest prunes), not loose in /tmp.
+        self.schedule = logfile.parent / "beat-schedule"
 
     def start(self) -> None:
         # The log grows across restarts; a new "ready." line means this start is done.
