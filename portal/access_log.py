@@ -154,7 +154,7 @@ def access_log_review(*, month: date) -> AccessReview:
     tz = timezone.get_current_timezone()
     records = AccessRecord.objects.filter(
         at__gte=datetime.combine(start, time.min, tz), at__lt=datetime.combine(end, time.min, tz)
-    ).select_related("user", "employee")
+    ).select_related("user")
     counts = (
         records.values("user__username")
         .annotate(

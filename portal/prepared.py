@@ -109,6 +109,10 @@ def prepared_write_behind() -> Iterator[None]:
                 logger.warning("deferred write %s failed; it was optional", name, exc_info=True)
 
 
+def _preparing(db: Any) -> bool:
+    return db.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
+
+
 def _prepared_ready(db: Any, cursor: Any, name: str, sql: str) -> tuple[str, list[str]]:
     """PREPARE `name` on this connection unless done: its positional text and parameter order
     (names for `%(x)s` placeholders; for plain `%s` ones, their positions as strings)."""
@@ -158,7 +162,7 @@ def prepared_execute_all(statements: Sequence[tuple[str, str, Sequence[Any]]]) -
     # The connection itself, not the `connection` proxy (a thread-local lookup per attribute).
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
-        if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        if not _preparing(db):
             values = [value for _, _, params in statements for value in params]
             cursor.execute("; ".join(sql for _, sql, _ in statements), values)
             return
@@ -186,7 +190,7 @@ def prepared_execute(
     if defer and wait_for_flush:
         raise ValueError("a deferred write cannot ask to wait for the WAL flush")
     db = connections[DEFAULT_DB_ALIAS]
-    prepared = db.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
+    prepared = _preparing(db)
     writes = _write_behind.writes
     if defer and prepared and writes is not None:
         writes.append((name, sql, params))

@@ -268,7 +268,7 @@ def management_number_provisional(brn: str) -> str:
 
     UNVERIFIED (domain-rules.md §6): sources disagree on what the 11th digit means; 0 is the
     one reported for a head office covered by all four insurances. The portal says so where the
-    number is shown ("기준 확인 필요"), and a workplace change can correct it.
+    number is shown ("기준 확인 필요"); an operator corrects it in the admin.
     """
     return f"{brn}0"
 
@@ -304,14 +304,15 @@ def workplace_register(
     except IdentifierError as exc:
         errors.add("business_registration_number", exc.rule, str(exc))
     mgmt = ""
-    if management_number.strip():
+    provisional = not management_number.strip()
+    if not provisional:
         try:
             mgmt = management_number_validate(management_number)
         except IdentifierError as exc:
             errors.add("management_number", exc.rule, str(exc))
     elif brn:
         mgmt = management_number_provisional(brn)
-    if not 1 <= headcount <= 1_000_000:
+    if headcount < 1:
         errors.add("headcount", "range", "상시근로자 수는 1명 이상이어야 합니다.")
     band = employment_band or EmploymentBand.UNDER_150
     if band not in EmploymentBand.values:
@@ -328,7 +329,7 @@ def workplace_register(
                 name=name,
                 business_registration_number=brn,
                 management_number=mgmt,
-                management_number_provisional=not management_number.strip(),
+                management_number_provisional=provisional,
                 headcount=headcount,
                 employment_band=band,
                 industry_code=industry_code.strip(),
@@ -344,7 +345,7 @@ def workplace_register(
                 obj=workplace,
                 workplace=workplace,
                 ip=ip,
-                data={"management_number": mgmt, "provisional": not management_number.strip()},
+                data={"management_number": mgmt, "provisional": provisional},
             )
     except IntegrityError as exc:
         # Registered by someone else between the check above and this insert.

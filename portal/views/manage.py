@@ -36,21 +36,10 @@ def workplace_new(request: HttpRequest) -> HttpResponse:
     """Register a workplace: usable at once, its owner the person registering it."""
     form = WorkplaceRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
+            # The form's fields are the service's keyword arguments, one for one.
             workplace = workplace_register(
-                actor=request.user,
-                name=data["name"],
-                business_registration_number=data["business_registration_number"],
-                management_number=data["management_number"],
-                headcount=data["headcount"],
-                employment_band=data["employment_band"],
-                industry_code=data["industry_code"],
-                address=data["address"],
-                postcode=data["postcode"],
-                phone=data["phone"],
-                representative_name=data["representative_name"],
-                ip=client_ip(request),
+                actor=request.user, ip=client_ip(request), **form.cleaned_data
             )
         except FieldErrors as exc:
             form.add_service_errors(exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,12 +34,7 @@ class Command(BaseCommand):
         if month:
             first = _month(month)
         else:
-            this = timezone.localdate().replace(day=1)
-            first = (
-                this.replace(year=this.year - 1, month=12)
-                if this.month == 1
-                else this.replace(month=this.month - 1)
-            )
+            first = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
         review = access_log_review(month=first)
         out = self.stdout.write
         out(f"개인정보 접속기록 점검 {review.month:%Y-%m}: {review.total}건")
