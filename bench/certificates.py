@@ -4,15 +4,15 @@ Run from the project root:  .venv/bin/python bench/certificates.py
 No database or secrets are needed: Django is configured with templates only.
 
 Naive = what a first implementation does per certificate: a fresh FontConfiguration and stylesheet
-with the full 4.7 MB system NanumGothic (certificates.render.naive_pdf_render). Product = the
-pre-subset font, with the FontConfiguration and parsed CSS kept for the process
+with only the shipped 2.8 MB CertGothic, a NanumGothic subset (certificates.render.naive_pdf_render).
+Product = the small per-machine subset first, with the FontConfiguration and parsed CSS kept for the process
 (certificate_pdf_render). Both render the same HTML; one untimed run of each comes first so that
 imports and fontconfig's own cache do not count against either side.
 
 Why the 8x target may be missed: WeasyPrint subsets embedded fonts while writing the PDF, and on
-current Debian it does so through HarfBuzz's C subsetter (hb-subset), which cuts the 4.7 MB
-NanumGothic to the few hundred glyphs a page uses in a few milliseconds. The cost the product
-renderer was designed to avoid (fontTools subsetting the full font on every render, ~1 s) is
+current Debian it does so through HarfBuzz's C subsetter (hb-subset), which cuts the 2.8 MB
+shipped font to the few hundred glyphs a page uses in a few milliseconds. The cost the product
+renderer was designed to avoid (fontTools subsetting the large font on every render, ~1 s) is
 therefore not paid by the naive path here. What is left to save is @font-face parsing and font
 loading per render, so the honest ratio is smaller. The figures printed are measured, not adjusted.
 """
@@ -177,7 +177,7 @@ def main() -> int:
     )
     roster_s = roster_ms / 1000
 
-    print(f"fonts: full NanumGothic {full_kib} KiB, subset {subset_kib} KiB")
+    print(f"fonts: shipped CertGothic {full_kib} KiB, per-machine subset {subset_kib} KiB")
     print(f"product renderer warm-up (once per process): {warm_s:.2f} s")
     print(f"naive   one-page certificate p50 of {RUNS}: {naive_ms:7.1f} ms  ({naive_size} bytes)")
     print(

@@ -1,20 +1,25 @@
-"""Korean fonts for certificates: a pre-subset NanumGothic with the full font as fallback.
+"""Korean fonts for certificates: shipped with the project, no system font needed.
 
-WeasyPrint spends most of a one-page Korean render subsetting the 4.7 MB system font
-while writing the PDF. Cutting the font down once, to the glyphs a certificate prints
-(KS X 1001 Hangul and symbols, ASCII), makes that step cheap. A subset silently loses
-rare syllables and Hanja, so the CSS stack names the full font second: Pango falls back
-per character, and only documents that need it pay for embedding the big font.
+certificates/font_files/ holds CertGothic Regular and Bold: NanumGothic (SIL Open Font License
+1.1, see OFL.txt there) cut down to what a Korean certificate prints (all 11,172 Hangul
+syllables, KS X 1001 Hanja and symbols, ASCII, Latin-1, CJK punctuation, full-width forms) and
+renamed, because the licence reserves the name NanumGothic for unmodified copies.
+scripts/build_cert_font_files.py rebuilds them from Debian's fonts-nanum package.
+
+WeasyPrint spends much of a one-page Korean render on the font it embeds. So the renderer cuts
+the shipped font down once more, per machine, to KS X 1001's 2,350 syllables and symbols (what
+almost every certificate uses) and names that small font first in the CSS stack; the shipped font
+comes second. Pango falls back per character, so only a document with a rare syllable (똠, 햏)
+or Hanja embeds the larger font.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,24 +27,19 @@ from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
 # Bump when the glyph set or subset options change, so old cache files are not reused.
-GLYPHSET_VERSION = "1"
+GLYPHSET_VERSION = "2"
 
-SUBSET_FAMILY = "CertNanum"
-FULL_FAMILY = "CertNanumFull"
-# Names fontconfig may know when the full Nanum file was not found by path.
-SYSTEM_FALLBACK_FAMILIES = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "UnDotum")
+FONT_DIR = Path(__file__).resolve().parent / "font_files"
+SHIPPED_REGULAR = FONT_DIR / "CertGothic-Regular.ttf"
+SHIPPED_BOLD = FONT_DIR / "CertGothic-Bold.ttf"
 
-FONT_PACKAGE_HINT = (
-    "NanumGothic is not installed. On Debian/Ubuntu install the 'fonts-nanum' package "
-    "(apt-get install fonts-nanum), or set CERT_FONT_REGULAR_PATH / CERT_FONT_BOLD_PATH."
-)
+# CSS families of the two tiers. Both must differ from the files' own family (CertGothic), and
+# from each other's: WeasyPrint adds the CSS family in front of the file's own names rather than
+# replacing them, so a CSS family equal to a file's own name would match both tiers.
+SUBSET_FAMILY = "CertGothicCommon"
+FULL_FAMILY = "CertGothicFull"
 
-_FONT_DIRS = (
-    Path("/usr/share/fonts"),
-    Path("/usr/local/share/fonts"),
-    Path.home() / ".local/share/fonts",
-    Path.home() / ".fonts",
-)
+HANGUL_SYLLABLES = (0xAC00, 0xD7A3)
 
 # Ranges outside KS X 1001 that forms and tables commonly use; glyphs the font lacks
 # are simply skipped by the subsetter.
@@ -62,7 +62,7 @@ _EXTRA_RANGES = (
 
 
 class CertificateFontMissing(RuntimeError):
-    """The Korean source font is not installed, so no certificate can be drawn."""
+    """The shipped font files are missing (an incomplete checkout), so nothing can be drawn."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,10 @@ class CertFonts:
     full: FontPair
 
 
-def ksx1001_codepoints() -> frozenset[int]:
-    """Every KS X 1001 character except Hanja: 2,350 Hangul syllables plus its symbols."""
+def _ksx1001(*, hanja: bool) -> frozenset[int]:
     points: set[int] = set()
     for lead in range(0xA1, 0xFF):
-        if 0xCA <= lead <= 0xFD:  # Hanja rows: left to the full-font fallback
+        if not hanja and 0xCA <= lead <= 0xFD:  # the Hanja rows
             continue
         for trail in range(0xA1, 0xFF):
             try:
@@ -92,11 +91,27 @@ def ksx1001_codepoints() -> frozenset[int]:
     return frozenset(points)
 
 
-def subset_codepoints() -> frozenset[int]:
-    points = set(ksx1001_codepoints())
+def ksx1001_codepoints() -> frozenset[int]:
+    """Every KS X 1001 character except Hanja: 2,350 Hangul syllables plus its symbols."""
+    return _ksx1001(hanja=False)
+
+
+def _with_extras(points: Iterable[int]) -> frozenset[int]:
+    result = set(points)
     for first, last in _EXTRA_RANGES:
-        points.update(range(first, last + 1))
-    return frozenset(points)
+        result.update(range(first, last + 1))
+    return frozenset(result)
+
+
+def subset_codepoints() -> frozenset[int]:
+    """The per-machine small font: KS X 1001 without Hanja, plus the extra ranges."""
+    return _with_extras(ksx1001_codepoints())
+
+
+def shipped_codepoints() -> frozenset[int]:
+    """The shipped font: every Hangul syllable, all of KS X 1001 (with its 4,888 Hanja), extras."""
+    first, last = HANGUL_SYLLABLES
+    return _with_extras({*_ksx1001(hanja=True), *range(first, last + 1)})
 
 
 def _setting(name: str) -> str | None:
@@ -109,49 +124,16 @@ def _setting(name: str) -> str | None:
         return None
 
 
-def _fc_match(pattern: str) -> Path | None:
-    fc_match = shutil.which("fc-match")
-    if not fc_match:
-        return None
-    result = subprocess.run(  # noqa: S603 - fixed argv, no shell, pattern is a constant
-        [fc_match, "-f", "%{file}", pattern],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=False,
-    )
-    path = Path(result.stdout.strip())
-    # fc-match always answers with *some* font; only accept the Nanum file itself.
-    name_ok = path.name.startswith("NanumGothic") and "Coding" not in path.name
-    if result.returncode == 0 and name_ok and path.is_file():
-        return path
-    return None
-
-
-def _find_font(file_name: str, fc_pattern: str, setting_name: str) -> Path:
-    configured = _setting(setting_name)
-    if configured:
-        path = Path(configured)
+def shipped_fonts() -> FontPair:
+    """The CertGothic files that come with the project; raises CertificateFontMissing."""
+    pair = FontPair(regular=SHIPPED_REGULAR, bold=SHIPPED_BOLD)
+    for path in (pair.regular, pair.bold):
         if not path.is_file():
-            raise CertificateFontMissing(f"{setting_name} points to a missing file: {path}")
-        return path
-    for font_dir in _FONT_DIRS:
-        if font_dir.is_dir():
-            for path in font_dir.rglob(file_name):
-                if path.is_file():
-                    return path
-    found = _fc_match(fc_pattern)
-    if found and (fc_pattern.endswith(":bold") == ("Bold" in found.name)):
-        return found
-    raise CertificateFontMissing(FONT_PACKAGE_HINT)
-
-
-def system_fonts_find() -> FontPair:
-    """The full NanumGothic regular and bold files; raises CertificateFontMissing."""
-    return FontPair(
-        regular=_find_font("NanumGothic.ttf", "NanumGothic", "CERT_FONT_REGULAR_PATH"),
-        bold=_find_font("NanumGothicBold.ttf", "NanumGothic:bold", "CERT_FONT_BOLD_PATH"),
-    )
+            raise CertificateFontMissing(
+                f"{path.name} is missing from {FONT_DIR}: restore it from the repository "
+                "(or rebuild it with scripts/build_cert_font_files.py)."
+            )
+    return pair
 
 
 def cache_dir() -> Path:
@@ -169,8 +151,7 @@ def _source_key(source: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def font_subset_build(*, source: Path, target: Path) -> Path:
-    """Write a subset of `source` to `target` atomically (safe with several workers)."""
+def subset_options() -> ft_subset.Options:
     options = ft_subset.Options()
     options.hinting = False  # WeasyPrint drops hinting anyway; it is a third of the file
     options.desubroutinize = True
@@ -179,20 +160,36 @@ def font_subset_build(*, source: Path, target: Path) -> Path:
     options.layout_features = ["*"]
     # VTT hinting sources: useless in a PDF and fontTools would only warn about them.
     options.drop_tables += ["TSI0", "TSI1", "TSI2", "TSI3", "TSI5"]
-    font = TTFont(source, lazy=True)
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(subset_codepoints()))
+    return options
+
+
+def font_subset(font: TTFont, codepoints: Iterable[int]) -> TTFont:
+    """Cut `font` down (in place) to `codepoints`; the font's glyphs for others are dropped."""
+    subsetter = ft_subset.Subsetter(subset_options())
+    subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
+    return font
+
+
+def font_save_atomic(font: TTFont, target: Path) -> Path:
+    """Write `font` to `target` atomically (safe with several workers)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     os.close(handle)
     try:
         font.save(temp_name)
+        os.chmod(temp_name, 0o644)  # mkstemp makes it private; a font is not a secret
         os.replace(temp_name, target)
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
     return target
+
+
+def font_subset_build(*, source: Path, target: Path) -> Path:
+    """Write the small per-machine subset of `source` to `target`."""
+    font = font_subset(TTFont(source, lazy=True), subset_codepoints())
+    return font_save_atomic(font, target)
 
 
 def _subset_path(source: Path) -> Path:
@@ -211,12 +208,12 @@ _cached: CertFonts | None = None
 
 
 def cert_fonts_ensure(*, rebuild: bool = False) -> CertFonts:
-    """Find the system fonts and build (once) their subsets; cached per process."""
+    """The shipped fonts and (built once per machine) their small subsets; cached per process."""
     global _cached
     with _lock:
         if _cached is not None and not rebuild:
             return _cached
-        full = system_fonts_find()
+        full = shipped_fonts()
         if rebuild:
             for source in (full.regular, full.bold):
                 font_subset_build(source=source, target=_subset_path(source))
@@ -233,7 +230,7 @@ def _face(family: str, path: Path, weight: str) -> str:
 
 
 def font_face_css(fonts: CertFonts, *, use_subset: bool = True) -> str:
-    """@font-face rules plus the body font stack: subset first, full font second."""
+    """@font-face rules plus the body font stack: small subset first, shipped font second."""
     rules = [
         _face(FULL_FAMILY, fonts.full.regular, "normal"),
         _face(FULL_FAMILY, fonts.full.bold, "bold"),
@@ -245,6 +242,6 @@ def font_face_css(fonts: CertFonts, *, use_subset: bool = True) -> str:
             _face(SUBSET_FAMILY, fonts.subset.bold, "bold"),
         ]
         families.insert(0, SUBSET_FAMILY)
-    stack = ", ".join(f'"{name}"' for name in (*families, *SYSTEM_FALLBACK_FAMILIES))
+    stack = ", ".join(f'"{name}"' for name in families)
     rules.append(f"html {{ font-family: {stack}, sans-serif; }}\n")
     return "".join(rules)

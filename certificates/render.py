@@ -140,7 +140,7 @@ def certificate_pdf_render(*, context: Mapping[str, Any], template: str) -> byte
 
 
 def naive_pdf_render(*, context: Mapping[str, Any], template: str) -> bytes:
-    """Baseline for the benchmark: same HTML, full 4.7 MB NanumGothic, nothing reused."""
+    """Baseline for the benchmark: same HTML, only the shipped 2.8 MB font, nothing reused."""
     html = certificate_html_render(context=context, template=template)
     font_config = FontConfiguration()
     css = CSS(string=_css_text(use_subset=False), font_config=font_config)

@@ -1,39 +1,43 @@
-"""pdftotext/pdffonts wrappers: tests read what a person would read in the PDF."""
+"""PDF readers (pypdf, no poppler): tests read what a person would read in the PDF."""
 
-import shutil
-import subprocess
 from datetime import date
-from pathlib import Path
+from io import BytesIO
 from typing import Any
+
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 ALL_AGENCIES = ("pension", "health", "employment", "industrial_accident")
 
 
-def _poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    assert path, f"{tool} is missing: install Debian's poppler-utils"
-    return path
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, pages separated by a form feed (as pdftotext does)."""
+    reader = PdfReader(BytesIO(pdf))
+    return "\f".join(page.extract_text() or "" for page in reader.pages)
 
 
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    target = tmp_path / "certificate.pdf"
-    target.write_bytes(pdf)
-    return subprocess.run(
-        [_poppler("pdftotext"), "-enc", "UTF-8", str(target), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def _font_names(resources: Any, seen: set[int]) -> set[str]:
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or id(resources) in seen:
+        return set()
+    seen.add(id(resources))
+    names = set()
+    for font in (resources.get("/Font") or DictionaryObject()).get_object().values():
+        base = str(font.get_object().get("/BaseFont", "")).lstrip("/")
+        # Embedded subsets are named like ABCDEF+CertGothic-Bold.
+        names.add(base.split("+", 1)[-1])
+    for xobject in (resources.get("/XObject") or DictionaryObject()).get_object().values():
+        names |= _font_names(xobject.get_object().get("/Resources"), seen)
+    return names
 
 
-def pdf_font_names(pdf: bytes, tmp_path: Path) -> list[str]:
-    target = tmp_path / "fonts.pdf"
-    target.write_bytes(pdf)
-    listing = subprocess.run(
-        [_poppler("pdffonts"), str(target)], capture_output=True, text=True, check=True
-    ).stdout
-    # Skip the two header lines; subset fonts are named like ABCDEF+CertNanum.
-    return [line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:] if line]
+def pdf_font_names(pdf: bytes) -> set[str]:
+    """Names of the fonts the pages use, without the subset tag."""
+    seen: set[int] = set()
+    names: set[str] = set()
+    for page in PdfReader(BytesIO(pdf)).pages:
+        names |= _font_names(page.get("/Resources"), seen)
+    return names
 
 
 def accepted_report(

@@ -1,7 +1,6 @@
 import hashlib
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -37,14 +36,14 @@ def _issue(actor: AbstractBaseUser, employee: Employee, **kwargs: object) -> Cer
 
 
 def test_pdf_shows_title_name_and_masked_number_but_never_the_full_one(
-    owner: AbstractBaseUser, employee: Employee, tmp_path: Path
+    owner: AbstractBaseUser, employee: Employee
 ) -> None:
     accepted_report(employee, "hire", date(2026, 3, 2))
     digits = employee_rrn_decrypt(employee=employee)
 
     certificate = _issue(owner, employee)
 
-    text = pdf_text(bytes(certificate.pdf), tmp_path)
+    text = pdf_text(bytes(certificate.pdf))
     assert TITLE in _squash(text)
     assert employee.name in text
     assert employee.rrn_masked in text
@@ -87,7 +86,7 @@ def test_only_submissions_the_agency_accepted_are_certified(
 
 
 def test_accepted_exit_prints_the_loss_date_and_lost_status(
-    owner: AbstractBaseUser, employee: Employee, tmp_path: Path
+    owner: AbstractBaseUser, employee: Employee
 ) -> None:
     accepted_report(employee, "hire", date(2026, 3, 2))
     accepted_report(employee, "exit", date(2026, 5, 1))
@@ -96,7 +95,7 @@ def test_accepted_exit_prints_the_loss_date_and_lost_status(
 
     pension = certificate.facts["insurances"][0]["rows"][0]
     assert (pension["lost_on"], pension["status"]) == ("2026-05-01", "상실")
-    assert "2026.05.01" in pdf_text(bytes(certificate.pdf), tmp_path)
+    assert "2026.05.01" in pdf_text(bytes(certificate.pdf))
 
 
 def test_acquisition_whose_cancellation_was_accepted_is_not_certified(
@@ -126,14 +125,14 @@ def test_full_number_needs_a_fresh_second_factor(
 
 
 def test_full_number_prints_in_the_pdf_is_logged_and_stays_masked_in_the_facts(
-    owner: AbstractBaseUser, employee: Employee, tmp_path: Path
+    owner: AbstractBaseUser, employee: Employee
 ) -> None:
     accepted_report(employee, "hire", date(2026, 3, 2))
     digits = employee_rrn_decrypt(employee=employee)
 
     certificate = _issue(owner, employee, full_rrn=True, reverified=True, ip="203.0.113.9")
 
-    assert f"{digits[:6]}-{digits[6:]}" in pdf_text(bytes(certificate.pdf), tmp_path)
+    assert f"{digits[:6]}-{digits[6:]}" in pdf_text(bytes(certificate.pdf))
     assert certificate.facts["person"]["rrn"] == employee.rrn_masked
     record = AccessRecord.objects.get()
     assert (record.user, record.employee, record.action, record.ip) == (
@@ -152,7 +151,7 @@ def test_someone_without_filing_rights_cannot_issue(
 
 
 def test_roster_renders_in_a_worker_once_listing_everyone_insured_on_the_date(
-    owner: AbstractBaseUser, workplace: Workplace, tmp_path: Path
+    owner: AbstractBaseUser, workplace: Workplace
 ) -> None:
     staying = EmployeeFactory(workplace=workplace, name="박재직")
     left = EmployeeFactory(workplace=workplace, name="최퇴사")
@@ -176,7 +175,7 @@ def test_roster_renders_in_a_worker_once_listing_everyone_insured_on_the_date(
     assert tasks.certificate_render(certificate.pk) == "rendered"
     assert tasks.certificate_render(certificate.pk) == "skipped"
     certificate.refresh_from_db()
-    text = pdf_text(bytes(certificate.pdf), tmp_path)
+    text = pdf_text(bytes(certificate.pdf))
     assert "사업장 가입자 명부" in _squash(text)
     assert "박재직" in text and staying.rrn_masked in text
     assert "최퇴사" not in text and "정대기" not in text

@@ -1,12 +1,18 @@
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fontTools.ttLib import TTFont
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
-from certificates.fonts import cert_fonts_ensure, ksx1001_codepoints
+from certificates.fonts import (
+    cert_fonts_ensure,
+    font_face_css,
+    ksx1001_codepoints,
+    shipped_fonts,
+)
 from certificates.render import (
     TEMPLATE_COVERAGE_HISTORY,
     TEMPLATE_WORKPLACE_ROSTER,
@@ -23,11 +29,11 @@ def _squash(text: str) -> str:
 
 
 def test_coverage_certificate_shows_title_name_and_masked_rrn_only(
-    coverage_context: dict[str, Any], tmp_path: Path
+    coverage_context: dict[str, Any],
 ) -> None:
     pdf = certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
 
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf)
     assert pdf.startswith(b"%PDF-")
     assert "4대 사회보험 가입내역 확인서" in _squash(text)
     assert "김민준" in text
@@ -37,11 +43,10 @@ def test_coverage_certificate_shows_title_name_and_masked_rrn_only(
 
 
 def test_coverage_certificate_lists_each_insurance_with_dates_and_status(
-    coverage_context: dict[str, Any], tmp_path: Path
+    coverage_context: dict[str, Any],
 ) -> None:
     text = pdf_text(
-        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY),
-        tmp_path,
+        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
     )
 
     for label in ("국민연금", "건강보험", "고용보험", "산재보험"):
@@ -53,24 +58,18 @@ def test_coverage_certificate_lists_each_insurance_with_dates_and_status(
     assert "금융기관 제출용" in text
 
 
-def test_issue_time_is_printed_in_korean_time(
-    coverage_context: dict[str, Any], tmp_path: Path
-) -> None:
+def test_issue_time_is_printed_in_korean_time(coverage_context: dict[str, Any]) -> None:
     text = pdf_text(
-        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY),
-        tmp_path,
+        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
     )
 
     assert "2026.03.05 14:30" in text  # 05:30 UTC
     assert "2026년 3월 5일" in text
 
 
-def test_verification_block_shows_code_and_verify_url(
-    coverage_context: dict[str, Any], tmp_path: Path
-) -> None:
+def test_verification_block_shows_code_and_verify_url(coverage_context: dict[str, Any]) -> None:
     text = pdf_text(
-        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY),
-        tmp_path,
+        certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
     )
 
     assert "ABCD-EFGH-JKMN-PQRS" in text
@@ -78,24 +77,24 @@ def test_verification_block_shows_code_and_verify_url(
 
 
 def test_rare_hangul_and_hanja_render_through_the_fallback_font(
-    coverage_context: dict[str, Any], tmp_path: Path
+    coverage_context: dict[str, Any],
 ) -> None:
     coverage_context["person"]["name"] = "똠방각하 햏 뷁 金敏俊"
 
     pdf = certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
 
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf)
     for word in ("똠방각하", "햏", "뷁", "金敏俊"):
         assert word in text
-    assert "CertNanumFull" in pdf_font_names(pdf, tmp_path)
+    assert "CertGothicFull" in pdf_font_names(pdf)
 
 
 def test_ordinary_certificate_embeds_only_the_small_subset_font(
-    coverage_context: dict[str, Any], tmp_path: Path
+    coverage_context: dict[str, Any],
 ) -> None:
     pdf = certificate_pdf_render(context=coverage_context, template=TEMPLATE_COVERAGE_HISTORY)
 
-    assert set(pdf_font_names(pdf, tmp_path)) == {"CertNanum", "CertNanum-Bold"}
+    assert pdf_font_names(pdf) == {"CertGothicCommon", "CertGothicCommon-Bold"}
 
 
 def test_subset_font_has_every_ksx1001_hangul_syllable_but_not_rare_ones() -> None:
@@ -104,7 +103,40 @@ def test_subset_font_has_every_ksx1001_hangul_syllable_but_not_rare_ones() -> No
     hangul = [cp for cp in ksx1001_codepoints() if 0xAC00 <= cp <= 0xD7A3]
     assert len(hangul) == 2350
     assert all(cp in cmap for cp in hangul)
-    assert ord("똠") not in cmap  # why the full-font fallback exists
+    assert ord("똠") not in cmap  # why the shipped font comes second in the stack
+
+
+@pytest.mark.parametrize("style", ["regular", "bold"])
+def test_shipped_font_has_every_hangul_syllable_and_ksx1001_hanja(style: str) -> None:
+    path = getattr(shipped_fonts(), style)
+    font = TTFont(path)
+    cmap = font.getBestCmap()
+
+    assert all(cp in cmap for cp in range(0xAC00, 0xD7A4))  # all 11,172 syllables
+    assert all(ord(c) in cmap for c in "金敏俊李朴※○■·「」㈜①（）")
+    assert all(cp in cmap for cp in range(0x3131, 0x318F))  # compatibility jamo
+    # A Modified Version may not carry the Reserved Font Name (the credits may name it).
+    names = [r.toUnicode() for r in font["name"].names if r.nameID in (1, 3, 4, 6, 16, 17, 18)]
+    assert names and all("CertGothic" in name or name in ("Regular", "Bold") for name in names)
+    assert not any("Nanum" in name or "나눔" in name for name in names)
+    assert path.stat().st_size < 4 * 1024 * 1024
+
+
+def test_pdf_text_maps_back_to_hangul_from_both_fonts() -> None:
+    # Common syllables come from the small subset, rare ones (똠, 햏, 쀍) from the shipped font.
+    words = "가나닭 읽었다 똠 햏 쀍 <b>굵은 글씨 뷁</b>"
+    font_config = FontConfiguration()
+    css = CSS(string=font_face_css(cert_fonts_ensure()), font_config=font_config)
+
+    pdf = HTML(string=f"<p>{words}</p>").write_pdf(stylesheets=[css], font_config=font_config)
+
+    assert "가나닭 읽었다 똠 햏 쀍 굵은 글씨 뷁" in _squash(pdf_text(pdf))
+    assert pdf_font_names(pdf) == {
+        "CertGothicCommon",
+        "CertGothicFull",
+        "CertGothicCommon-Bold",
+        "CertGothicFull-Bold",
+    }
 
 
 def test_dates_stored_as_json_strings_print_like_date_objects(
@@ -136,7 +168,7 @@ def test_dates_stored_as_json_strings_print_like_date_objects(
     assert certificate_html_render(context=stored, template=TEMPLATE_COVERAGE_HISTORY) == as_objects
 
 
-def test_workplace_roster_lists_every_member_across_pages(tmp_path: Path) -> None:
+def test_workplace_roster_lists_every_member_across_pages() -> None:
     members = [
         {
             "name": f"직원{index:03d}",
@@ -165,7 +197,7 @@ def test_workplace_roster_lists_every_member_across_pages(tmp_path: Path) -> Non
 
     pdf = certificate_pdf_render(context=context, template=TEMPLATE_WORKPLACE_ROSTER)
 
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf)
     assert "사업장 가입자 명부" in _squash(text)
     assert all(f"직원{index:03d}" in text for index in range(1, 61))
     assert text.count("\f") >= 2  # more than one page
