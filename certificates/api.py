@@ -32,6 +32,7 @@ from filings.idempotency import idempotent
 from filings.serializers import ErrorSerializer
 from portal.access import Action
 from portal.api_access import api_check_scope, api_workplace
+from portal.errors import Gone
 from portal.models import Employee
 from portal.otp import otp_is_fresh
 from portal.services import PermissionDeniedError
@@ -182,8 +183,7 @@ class CertificatePdfView(APIView):
         api_check_scope(request, certificate.workplace_id)
         if not certificate.is_rendered:
             if certificate.is_revoked:
-                body = {"error": {"code": "revoked", "message": "폐기된 증명서입니다."}}
-                return Response(body, status=status.HTTP_410_GONE)
+                raise Gone("폐기된 증명서입니다.")
             response = Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

@@ -24,6 +24,7 @@ from filings import api_schema  # noqa: F401  (registers the Token auth scheme)
 from filings import serializers as s
 from filings.bulk import bulk_as_dict, bulk_file_start, bulk_validate
 from filings.coverage import CoverageInput, coverage_decide
+from filings.idempotency import HEADER as IDEMPOTENCY_HEADER
 from filings.idempotency import idempotent
 from filings.models import (
     BulkUpload,
@@ -34,19 +35,21 @@ from filings.models import (
     SubmissionAttempt,
 )
 from filings.selectors import report_as_dict, report_get_for, submission_as_dict
-from filings.services import (
-    IdempotencyConflict,
-    ReportStateError,
-    report_cancel,
-    report_correct,
-    report_file,
-)
+from filings.services import report_cancel, report_correct, report_file
 from portal.access import Action
 from portal.api_access import api_check_scope, api_workplace
+from portal.api_errors import domain_error_body
+from portal.errors import FieldErrors, IdempotencyKeyMismatch, NotFound
 
 
 def _ip(request: Request) -> str | None:
     return request.META.get("REMOTE_ADDR")
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise FieldErrors({"body": [("json_object", "JSON 객체를 보내 주세요.")]})
+    return dict(request.data)
 
 
 ERRORS = {
@@ -150,7 +153,7 @@ class WorkplaceReportsView(ListAPIView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([report_as_dict(r) for r in page or []])
 
-    @idempotent(claim_with_rows=True)
+    @idempotent
     @extend_schema(
         tags=["reports"],
         request=REPORT_REQUEST,
@@ -165,53 +168,15 @@ class WorkplaceReportsView(ListAPIView):
     )
     def post(self, request: Request, workplace_id: int) -> Response:
         workplace = api_workplace(request, workplace_id, action=Action.FILE)
-        if not isinstance(request.data, dict):
-            return Response(
-                {"error": {"code": "validation_error", "message": "JSON 객체를 보내 주세요."}},
-                status=400,
-            )
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and len(key) > 255:
-            return Response(
-                {
-                    "error": {
-                        "code": "validation_error",
-                        "message": "Idempotency-Key는 255자 이하여야 합니다.",
-                        "fields": {
-                            "Idempotency-Key": [{"rule": "max_length", "message": "255자 이하"}]
-                        },
-                    }
-                },
-                status=400,
-            )
-        try:
-            report, created = report_file(
-                actor=request.user,
-                workplace=workplace,
-                data=dict(request.data),
-                idempotency_key=key,
-                ip=_ip(request),
-            )
-        except IdempotencyConflict as exc:
-            return Response(
-                {
-                    "error": {
-                        "code": "idempotency_key_mismatch",
-                        "message": f"이 Idempotency-Key는 다른 내용의 신고 #{exc.report.pk}에 이미 쓰였습니다.",
-                    }
-                },
-                status=422,
-            )
+        report, created = report_file(
+            actor=request.user,
+            workplace=workplace,
+            data=_json_object(request),
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER) or None,
+            ip=_ip(request),
+        )
         if report.workplace_id != workplace.pk:
-            return Response(
-                {
-                    "error": {
-                        "code": "idempotency_key_mismatch",
-                        "message": "이 Idempotency-Key는 다른 사업장의 신고에 이미 쓰였습니다.",
-                    }
-                },
-                status=422,
-            )
+            raise IdempotencyKeyMismatch("이 Idempotency-Key는 다른 사업장의 신고에 이미 쓰였습니다.")
         # A new report's submissions are the rows report_file just wrote (as committed).
         fresh = getattr(report, "filed_submissions", None) if created else None
         response = Response(
@@ -249,10 +214,7 @@ class ReportCancelView(APIView):
     def post(self, request: Request, report_id: int) -> Response:
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
-        try:
-            report = report_cancel(actor=request.user, report=report, ip=_ip(request))
-        except ReportStateError as exc:
-            return Response({"error": {"code": "invalid_state", "message": str(exc)}}, status=409)
+        report = report_cancel(actor=request.user, report=report, ip=_ip(request))
         report = report_get_for(request.user, report.pk)
         return Response(report_as_dict(report, with_events=True))
 
@@ -315,17 +277,9 @@ class ReportCorrectView(APIView):
     def post(self, request: Request, report_id: int) -> Response:
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
-        if not isinstance(request.data, dict):
-            return Response(
-                {"error": {"code": "validation_error", "message": "JSON 객체를 보내 주세요."}},
-                status=400,
-            )
-        try:
-            new = report_correct(
-                actor=request.user, report=report, data=dict(request.data), ip=_ip(request)
-            )
-        except ReportStateError as exc:
-            return Response({"error": {"code": "invalid_state", "message": str(exc)}}, status=409)
+        new = report_correct(
+            actor=request.user, report=report, data=_json_object(request), ip=_ip(request)
+        )
         new = report_get_for(request.user, new.pk)
         return Response(report_as_dict(new), status=status.HTTP_201_CREATED)
 
@@ -379,7 +333,7 @@ class WorkplaceBulkReportDetailView(APIView):
         workplace = api_workplace(request, workplace_id, action=Action.VIEW)
         upload = BulkUpload.objects.filter(pk=upload_id, workplace=workplace).first()
         if upload is None:
-            return Response({"error": {"code": "not_found", "message": "찾을 수 없습니다."}}, 404)
+            raise NotFound()
         return Response(bulk_as_dict(upload))
 
 
@@ -389,6 +343,6 @@ def not_found(request: Any, exception: Exception | None = None) -> Any:
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
-        body = {"error": {"code": "not_found", "message": "찾을 수 없습니다."}}
+        body = domain_error_body(NotFound())
         return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)

@@ -83,7 +83,7 @@ def filing_for(submission: Submission) -> Filing:
 
 
 def workplace_block(wp: Any) -> dict[str, Any]:
-    """A Filing's workplace, from a Workplace (or a row with the same attribute names)."""
+    """A Filing's workplace, from a Workplace."""
     return {
         "management_number": wp.management_number,
         "business_registration_number": wp.business_registration_number,
@@ -96,8 +96,8 @@ def workplace_block(wp: Any) -> dict[str, Any]:
 
 
 def person_block(employee: Any) -> dict[str, Any]:
-    """A Filing's person, from an Employee (or a row with the same attribute names); the one
-    place the resident number is decrypted for sending."""
+    """A Filing's person, from an Employee; the one place the resident number is decrypted for
+    sending."""
     return {
         "name": employee.name,
         "rrn": employee_rrn_decrypt(employee=employee),
@@ -273,8 +273,13 @@ def submission_send(*, submission_id: int) -> str:
     )
 
 
+def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
+    """A new report's submissions, from one task: each is claimed and recorded on its own."""
+    return {sid: submission_send(submission_id=sid) for sid in submission_ids}
+
+
 class Answerable(Protocol):
-    """What `result_changes` reads of a row: a Submission, or fanout's lighter claimed row."""
+    """What `result_changes` reads of a submission."""
 
     attempts_count: int
     receipt_number: str

@@ -9,12 +9,9 @@ are not stored: the key is released instead.
 Usage: put `@idempotent` ABOVE `@extend_schema` on a DRF view's `post`; it also documents the
 header and the 409/422 answers in the OpenAPI schema.
 
-The claim (an in-flight row, unique per owner and key) is normally its own autocommitted INSERT
-before the view runs. Filing a report writes all its rows in one statement text
-(portal.rows), so there `@idempotent(claim_with_rows=True)` puts the claim first in that text:
-if the key is taken, the unique constraint undoes the whole filing and the request is answered
-as above (replay, 422, 409, or, for a dead request's key, a fresh claim and a second run). An
-answer that filed nothing (a validation error) is claimed and stored after the fact.
+The claim is an in-flight row, unique per owner and key, committed before the view runs; the
+view's answer is stored on it afterwards. This is the API's one idempotency mechanism; a report's
+own (filed_by, idempotency_key) unique constraint backs it up for filings.
 """
 
 from __future__ import annotations
@@ -23,12 +20,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
@@ -36,9 +33,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from filings.models import IdempotencyRecord
+from portal.api_errors import domain_error_body
+from portal.errors import DomainError, FieldErrors, IdempotencyKeyInUse, IdempotencyKeyMismatch
+from portal.fingerprint import fingerprint_of
 from portal.models import ApiKey
-from portal.prepared import prepared_execute, prepared_fetchone, prepared_write_behind
-from portal.rows import row_new, rows_riding
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -46,7 +44,6 @@ KEEP_HOURS = 24
 # A first request that has not finished after this long died; its key may be taken over.
 IN_FLIGHT_LEASE_SECONDS = 120
 NOT_STORED = frozenset({401, 403, 409, 429})
-CLAIM_CONSTRAINT = "idempotency_owner_key"
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -61,11 +58,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-def _error(code: str, message: str, status: int, field_rule: str | None = None) -> Response:
-    body: dict[str, Any] = {"error": {"code": code, "message": message}}
-    if field_rule:
-        body["error"]["fields"] = {HEADER: [{"rule": field_rule, "message": message}]}
-    return Response(body, status=status)
+def _error_response(exc: DomainError) -> Response:
+    return Response(domain_error_body(exc), status=exc.status)
 
 
 def idempotency_owner(request: Request) -> str:
@@ -76,73 +70,39 @@ def idempotency_owner(request: Request) -> str:
 
 def request_fingerprint(request: Request) -> str:
     """Method, path and body; uploaded files count by their content hash."""
-    digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.path}\n".encode())
     data = request.data
+    body: Any = data
     if hasattr(data, "lists"):  # QueryDict (form or multipart)
-        fields = {k: v for k, v in data.lists() if k not in request.FILES}
-        digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+        files: dict[str, list[str]] = {}
         for name in sorted(request.FILES):
             for upload in request.FILES.getlist(name):
+                digest = hashlib.sha256()
                 for chunk in upload.chunks():
                     digest.update(chunk)
                 upload.seek(0)
-    else:
-        digest.update(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
-# ON CONFLICT DO NOTHING instead of catching IntegrityError: no transaction or savepoint around
-# it (two round trips fewer), and it behaves the same inside a caller's transaction.
-_CLAIM_SQL = (
-    'INSERT INTO "filings_idempotencyrecord" '
-    '("owner", "key", "method", "path", "fingerprint", "created_at") '
-    "VALUES (%(owner)s, %(key)s, %(method)s, %(path)s, %(fingerprint)s, %(now)s) "
-    'ON CONFLICT ("owner", "key") DO NOTHING RETURNING "id"'
-)
-
-
-# The JSON text goes in as is: the column parses it, as the ORM's JSONField would have.
-_FINISH_SQL = (
-    'UPDATE "filings_idempotencyrecord" SET "status_code" = %(status)s, '
-    '"response_body" = %(body)s, "completed_at" = %(now)s WHERE "id" = %(id)s'
-)
-
-# Outside a caller's transaction both statements commit without waiting for their WAL flush
-# (portal.prepared, wait_for_flush=False). Two fsync waits fewer per POST, and nothing is lost
-# that matters:
-# - a claim lost in a database crash goes with everything the request wrote after it (any later
-#   durable commit flushes the WAL up to and including the claim);
-# - a lost finish (a crash within ~200 ms, before any other commit) leaves the key in flight, so
-#   a retry after IN_FLIGHT_LEASE_SECONDS runs the request again; a filing then answers from the
-#   report's own (filed_by, idempotency_key) row.
-
-
-def _insert_claim(
-    owner: str, key: str, request: Request, fingerprint: str, now: datetime
-) -> int | None:
-    """One autocommitted statement: the new in-flight row's id, or None if the key is taken."""
-    params = {
-        "owner": owner,
-        "key": key,
-        "method": request.method or "",
-        "path": request.path[:500],
-        "fingerprint": fingerprint,
-        "now": now,
-    }
-    row = prepared_fetchone(
-        name="idempotency_claim", sql=_CLAIM_SQL, params=params, wait_for_flush=False
-    )
-    return row[0] if row else None
+                files.setdefault(name, []).append(digest.hexdigest())
+        fields = {k: v for k, v in data.lists() if k not in request.FILES}
+        body = {"fields": fields, "files": files}
+    return fingerprint_of([request.method, request.path, body])
 
 
 def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Response:
-    """Insert the in-flight row (committed at once) and return its id, or answer from the existing one."""
+    """Insert the in-flight row (committed at once) and return its id, or answer from the
+    existing one."""
     now = timezone.now()
     for _ in range(2):
-        claimed = _insert_claim(owner, key, request, fingerprint, now)
-        if claimed is not None:
-            return claimed
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    owner=owner,
+                    key=key,
+                    method=request.method or "",
+                    path=request.path[:500],
+                    fingerprint=fingerprint,
+                    created_at=now,
+                ).pk
+        except IntegrityError:
+            pass  # the (owner, key) unique constraint: the key is taken
         existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
         if existing is None:
             continue  # released by its first request in the meantime
@@ -156,33 +116,31 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Re
             ).delete()
             continue
         if existing.fingerprint != fingerprint:
-            return _error(
-                "idempotency_key_mismatch",
-                "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요.",
-                422,
+            return _error_response(
+                IdempotencyKeyMismatch(
+                    "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요."
+                )
             )
         if existing.status_code is None:
-            return _error(
-                "idempotency_key_in_use",
-                "같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 뒤 다시 보내 주세요.",
-                409,
+            return _error_response(
+                IdempotencyKeyInUse(
+                    "같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 뒤 다시 보내 주세요."
+                )
             )
         response = Response(existing.response_body, status=existing.status_code)
         response["Idempotent-Replayed"] = "true"
         return response
-    return _error(
-        "idempotency_key_in_use", "같은 Idempotency-Key의 요청이 동시에 처리 중입니다.", 409
-    )
+    return _error_response(IdempotencyKeyInUse("같은 Idempotency-Key의 요청이 동시에 처리 중입니다."))
 
 
 def _finish(record_id: int, response: Response) -> None:
     if response.status_code >= 500 or response.status_code in NOT_STORED:
         IdempotencyRecord.objects.filter(pk=record_id).delete()
         return
-    body = json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder)
-    params = {"status": response.status_code, "body": body, "now": timezone.now(), "id": record_id}
-    prepared_execute(
-        name="idempotency_finish", sql=_FINISH_SQL, params=params, wait_for_flush=False
+    # Stored as the client saw it: dates, decimals and UUIDs as text.
+    body = json.loads(json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder))
+    IdempotencyRecord.objects.filter(pk=record_id).update(
+        status_code=response.status_code, response_body=body, completed_at=timezone.now()
     )
 
 
@@ -219,25 +177,15 @@ def _documented(view_method: Callable[..., Any], wrapper: Callable[..., Any]) ->
     wrapper.kwargs = {**getattr(view_method, "kwargs", {}), "schema": IdempotentSchema}  # type: ignore[attr-defined]
 
 
-def idempotent(
-    view_method: Callable[..., Response] | None = None, *, claim_with_rows: bool = False
-) -> Any:
-    """`@idempotent`, or `@idempotent(claim_with_rows=True)` for a view whose every write goes
-    through one `portal.rows.rows_insert` (filing a report): there the claim is inserted with
-    those rows, in their statement, instead of in a round trip of its own before the view runs.
-    """
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """`@idempotent` above a DRF view's `post` (and above its `@extend_schema`)."""
 
-    def decorate(view_method: Callable[..., Response]) -> Callable[..., Response]:
-        @wraps(view_method)
-        def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-            # Marks made on the way (the outbox's "published") go out with the finish.
-            with prepared_write_behind():
-                return _answer(_Call(view_method, self, request, args, kwargs), claim_with_rows)
+    @wraps(view_method)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _answer(_Call(view_method, self, request, args, kwargs))
 
-        _documented(view_method, wrapper)
-        return wrapper
-
-    return decorate(view_method) if view_method is not None else decorate
+    _documented(view_method, wrapper)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -258,24 +206,15 @@ class _Call:
             return self.view.handle_exception(exc)
 
 
-def _answer(call: _Call, claim_with_rows: bool) -> Response:
+def _answer(call: _Call) -> Response:
     request = call.request
     key = request.headers.get(HEADER)
     if not key:
         return call.view_method(call.view, request, *call.args, **call.kwargs)
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        return _error(
-            "validation_error",
-            f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다.",
-            400,
-            field_rule="max_length",
-        )
+        message = f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다."
+        return _error_response(FieldErrors({HEADER: [("max_length", message)]}))
     owner, fingerprint = idempotency_owner(request), request_fingerprint(request)
-    if claim_with_rows and connection.vendor == "postgresql":
-        answered = _answer_claiming_with_rows(call, owner, key, fingerprint)
-        if answered is not None:
-            return answered
-        # The key was taken before us (nothing of ours was written): answer as below.
     claimed = _claim(owner, key, request, fingerprint)
     if isinstance(claimed, Response):
         return claimed
@@ -284,43 +223,5 @@ def _answer(call: _Call, claim_with_rows: bool) -> Response:
     except Exception:
         IdempotencyRecord.objects.filter(pk=claimed).delete()
         raise
-    _finish(claimed, response)
-    return response
-
-
-def _answer_claiming_with_rows(
-    call: _Call, owner: str, key: str, fingerprint: str
-) -> Response | None:
-    """Run the view with the claim riding on its rows; None if the key turned out taken."""
-    record = row_new(
-        IdempotencyRecord,
-        owner=owner,
-        key=key,
-        method=call.request.method or "",
-        path=call.request.path[:500],
-        fingerprint=fingerprint,
-        created_at=timezone.now(),
-    )
-    with rows_riding([record]) as riding:
-        try:
-            response = call.run()
-        except Exception:
-            if riding.failed_on == CLAIM_CONSTRAINT:
-                return None
-            if riding.inserted:
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
-            raise
-    if riding.failed_on == CLAIM_CONSTRAINT:
-        return None
-    if riding.inserted:
-        _finish(record.pk, response)
-        return response
-    # Nothing was filed (an error answer, or a report answered from its own key): claim now,
-    # as the classic path would have before, to store this answer or to defer to an earlier one.
-    if response.status_code >= 500 or response.status_code in NOT_STORED:
-        return response
-    claimed = _claim(owner, key, call.request, fingerprint)
-    if isinstance(claimed, Response):
-        return claimed
     _finish(claimed, response)
     return response

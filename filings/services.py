@@ -1,22 +1,17 @@
 """Report writers: file, cancel, correct. The only code that creates reports and submissions.
 
 Each writer validates first (nothing is written on bad input), then in ONE transaction writes the
-report, its submissions, the outbox row that sends them, the timeline and the audit event. A new
-report's rows go in through portal.rows: ids in one round trip, every INSERT in one more (for a
-hire outside a caller's transaction, that text is the whole transaction).
+report, its submissions (one bulk INSERT), the timeline, the outbox row that sends them and the
+audit event; the outbox publishes after commit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from filings import validation
@@ -32,11 +27,11 @@ from filings.models import (
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
 from notifications.deadlines import deadline_for, has_deadline
-from portal.errors import FieldErrors
-from portal.models import Employee, EmploymentType, OutboxMessage, Workplace
-from portal.outbox import outbox_enqueue, outbox_schedule
-from portal.rows import constraint_of, row_new, rows_ids_allocate, rows_insert
-from portal.services import audit_event_build, audit_record, employee_set_rrn
+from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
+from portal.fingerprint import fingerprint_of
+from portal.models import Employee, EmploymentType, Workplace
+from portal.outbox import outbox_enqueue
+from portal.services import audit_record, constraint_violated, employee_set_rrn
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
 SEND_TASK = "filings.tasks.submission_send"
@@ -47,21 +42,9 @@ ALREADY_EMPLOYED = (
 )
 
 
-class IdempotencyConflict(Exception):
-    """The same Idempotency-Key was used with a different request body."""
-
-    def __init__(self, report: Report) -> None:
-        super().__init__("idempotency key reused with another body")
-        self.report = report
-
-
-class ReportStateError(Exception):
-    """The report cannot take this action in its current state (message in Korean)."""
-
-
-def request_fingerprint(data: dict[str, Any]) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# Kept as names of their own: callers catch "the key was reused" and "the report's state refuses".
+IdempotencyConflict = IdempotencyKeyMismatch
+ReportStateError = InvalidState
 
 
 def report_file(
@@ -74,7 +57,7 @@ def report_file(
     supersedes: Report | None = None,
 ) -> tuple[Report, bool]:
     """File one report; returns (report, created). A replayed key returns the first report."""
-    fingerprint = request_fingerprint(data)
+    fingerprint = fingerprint_of(data)
     try:
         return _file_new(
             actor=actor,
@@ -86,10 +69,9 @@ def report_file(
             supersedes=supersedes,
         ), True
     except (FieldErrors, IntegrityError):
-        # A replay is looked for only when filing failed: a replayed body fails validation (the
-        # first filing already hired the person) or hits the (filed_by, key) unique constraint.
-        # That keeps the SELECT off the common path and still answers exactly as if the replay
-        # had been checked first. Two racing requests with one key end here too.
+        # The report's (filed_by, key) unique constraint is the backstop behind the HTTP layer's
+        # claim (filings.idempotency): a replay fails validation (the first filing already hired
+        # the person) or hits that constraint, and is answered with the first report.
         if idempotency_key:
             existing = _replayed(actor, idempotency_key, fingerprint)
             if existing is not None:
@@ -121,42 +103,30 @@ def _file_new(
         raise FieldErrors(
             {"kind": [("choice", f"신고 종류(kind)는 {allowed} 중 하나여야 합니다.")]}
         )
-    # A hire only reads before it writes, and its INSERTs go out as one text that PostgreSQL
-    # runs atomically on its own: no BEGIN/COMMIT round trips. The other kinds update rows first
-    # and need a transaction around both; so does a hire inside a caller's transaction (as a
-    # savepoint, so that a duplicate hire does not break the caller's transaction).
-    own_transaction = (
-        kind != ReportKind.HIRE or connection.in_atomic_block or connection.vendor != "postgresql"
-    )
     try:
-        with transaction.atomic() if own_transaction else nullcontext():
-            report, new_rows = builders[kind](
+        # A savepoint inside a caller's transaction: a duplicate hire leaves the caller usable.
+        with transaction.atomic():
+            report, employee = builders[kind](
                 actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
             )
+            if employee is not None:
+                employee.save(force_insert=True)
             report.idempotency_key = idempotency_key
             report.request_fingerprint = fingerprint
-            _fan_out(report, actor=actor, ip=ip, new_rows=new_rows)
+            _fan_out(report, actor=actor, ip=ip)
     except IntegrityError as exc:
-        if _constraint_of(exc) == ACTIVE_EMPLOYEE_CONSTRAINT:
+        if constraint_violated(exc) == ACTIVE_EMPLOYEE_CONSTRAINT:
             raise FieldErrors({"employee.rrn": [("already_employed", ALREADY_EMPLOYED)]}) from None
         raise
     return report
 
 
-def _constraint_of(exc: IntegrityError) -> str:
-    """The violated constraint's name (PostgreSQL), or a stand-in read from SQLite's message."""
-    name = constraint_of(exc)
-    if name:
-        return name
-    if "portal_employee.workplace_id, portal_employee.rrn_index" in str(exc):
-        return ACTIVE_EMPLOYEE_CONSTRAINT
-    return ""
-
-
 def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | None:
     report = Report.objects.filter(filed_by=actor, idempotency_key=key).first()
     if report is not None and report.request_fingerprint != fingerprint:
-        raise IdempotencyConflict(report)
+        raise IdempotencyKeyMismatch(
+            f"이 Idempotency-Key는 다른 내용의 신고 #{report.pk}에 이미 쓰였습니다.", report=report
+        )
     return report
 
 
@@ -172,8 +142,7 @@ def _new_report(
     supersedes: Report | None = None,
 ) -> Report:
     """The report, unsaved: report_file adds the idempotency columns and inserts it once."""
-    return row_new(
-        Report,
+    return Report(
         workplace=workplace,
         employee=employee,
         kind=kind,
@@ -193,14 +162,13 @@ def _hire_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> tuple[Report, list[Model]]:
+) -> tuple[Report, Employee | None]:
     """The new employee and report, unsaved. Whether the person is already employed here is
     left to the database (ACTIVE_EMPLOYEE_CONSTRAINT): a SELECT first would race anyway.
     A correction of a hire marks the old employee lost before filing the new one."""
     hire = validation.hire_clean(data)
     coverage = coverage_decide(data=hire.coverage_input()).as_dict()
-    employee = row_new(
-        Employee,
+    employee = Employee(
         workplace=workplace,
         name=hire.name,
         nationality=hire.nationality,
@@ -226,7 +194,7 @@ def _hire_prepare(
         coverage=coverage,
         supersedes=supersedes,
     )
-    return report, [employee]
+    return report, employee
 
 
 def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
@@ -243,7 +211,7 @@ def _exit_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> tuple[Report, list[Model]]:
+) -> tuple[Report, Employee | None]:
     cleaned = validation.exit_clean(data)
     employee = _employee_of(workplace, cleaned.employee_id)
     errors = FieldErrors()
@@ -265,7 +233,7 @@ def _exit_prepare(
         coverage=employee.coverage,
         supersedes=supersedes,
     )
-    return report, []
+    return report, None
 
 
 def _pay_change_prepare(
@@ -275,7 +243,7 @@ def _pay_change_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> tuple[Report, list[Model]]:
+) -> tuple[Report, Employee | None]:
     cleaned = validation.pay_change_clean(data)
     employee = _employee_of(workplace, cleaned["employee_id"])
     if employee.loss_date is not None:
@@ -291,7 +259,7 @@ def _pay_change_prepare(
         coverage=employee.coverage,
         supersedes=supersedes,
     )
-    return report, []
+    return report, None
 
 
 def _workplace_prepare(
@@ -301,7 +269,7 @@ def _workplace_prepare(
     kind: str,
     data: dict,
     supersedes: Report | None,
-) -> tuple[Report, list[Model]]:
+) -> tuple[Report, Employee | None]:
     cleaned = validation.workplace_report_clean(kind, data)
     effective = date.fromisoformat(cleaned["effective_date"])
     if kind == ReportKind.WORKPLACE_CHANGE:
@@ -323,7 +291,7 @@ def _workplace_prepare(
         coverage=coverage,
         supersedes=supersedes,
     )
-    return report, []
+    return report, None
 
 
 def _covered(report: Report) -> list[str]:
@@ -333,20 +301,20 @@ def _covered(report: Report) -> list[str]:
     return [a for a in AGENCIES if coverage.get(a, {}).get("covered")]
 
 
-def _fan_out(
-    report: Report, *, actor: AbstractBaseUser, ip: str | None, new_rows: list[Model]
-) -> list[str]:
-    """Insert the report (after `new_rows`), one submission, timeline entry and outbox row per
-    covered agency, and the audit event: ids in one round trip, all rows in one more."""
+def _fan_out(report: Report, *, actor: AbstractBaseUser, ip: str | None) -> list[str]:
+    """Insert the report, one submission and timeline entry per covered agency, the outbox row
+    that sends them and the audit event (the caller holds the transaction)."""
     agencies = _covered(report)
+    if not agencies:
+        report.status = ReportStatus.NOT_REQUIRED
+    report.save(force_insert=True)
     submissions = []
     for agency in agencies:
         deadline = None
         if has_deadline(agency=agency, kind=report.kind):
             deadline = deadline_for(agency=agency, kind=report.kind, event_date=report.event_date)
         submissions.append(
-            row_new(
-                Submission,
+            Submission(
                 report=report,
                 agency=agency,
                 action=Submission.Action.FILE,
@@ -355,9 +323,9 @@ def _fan_out(
                 deadline_rule=deadline.rule[:300] if deadline else "",
             )
         )
+    Submission.objects.bulk_create(submissions)
     events = [
-        row_new(
-            ReportEvent,
+        ReportEvent(
             report=report,
             submission=sub,
             agency=sub.agency,
@@ -367,18 +335,18 @@ def _fan_out(
         for sub in submissions
     ]
     if not agencies:
-        report.status = ReportStatus.NOT_REQUIRED
         events.append(
-            row_new(
-                ReportEvent,
+            ReportEvent(
                 report=report,
                 status="not_required",
                 message="적용 대상 보험이 없어 신고하지 않습니다.",
             )
         )
-    # One task for the report's fresh submissions; each is claimed and recorded on its own.
-    outbox = [row_new(OutboxMessage, task=SEND_MANY_TASK)] if submissions else []
-    audit = audit_event_build(
+    ReportEvent.objects.bulk_create(events)
+    if submissions:
+        # One task for the report's fresh submissions; each is claimed and recorded on its own.
+        outbox_enqueue(task=SEND_MANY_TASK, args=[[sub.pk for sub in submissions]])
+    audit_record(
         actor=actor,
         action=f"report.file.{report.kind}",
         obj=report,
@@ -386,13 +354,6 @@ def _fan_out(
         ip=ip,
         data={"agencies": agencies},
     )
-    rows: list[Model] = [*new_rows, report, *submissions, *events, *outbox, audit]
-    rows_ids_allocate(rows)
-    for message in outbox:
-        message.args = [[sub.pk for sub in submissions]]
-    audit.object_id = str(report.pk)
-    rows_insert(rows)
-    outbox_schedule(messages=outbox)
     # The API answers with exactly these rows as committed (see report_as_dict), without reading
     # them back. A plain attribute, not the prefetch cache: later reads of report.submissions
     # still go to the database.

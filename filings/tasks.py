@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from filings import delivery, fanout
+from filings import delivery
 from portal.outbox import outbox_sweep as outbox_sweep_service
 from portal.outbox import task_publish
 
@@ -17,7 +17,7 @@ def submission_send(submission_id: int) -> str:
 @shared_task(name="filings.tasks.submissions_send", acks_late=True)
 def submissions_send(submission_ids: list[int]) -> dict[int, str]:
     """A new report's submissions in one task (the fan-out); each row is still claimed alone."""
-    return fanout.submissions_send(submission_ids=submission_ids)
+    return delivery.submissions_send(submission_ids=submission_ids)
 
 
 @shared_task(name="filings.tasks.submission_poll", acks_late=True)

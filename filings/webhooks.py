@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from filings.models import Submission, WebhookDelivery, WebhookEndpoint
 from portal import crypto
+from portal.access import firms_acting_for
 from portal.errors import FieldErrors
-from portal.models import Delegation, PayrollFirm, Workplace
+from portal.models import PayrollFirm, Workplace
 from portal.outbox import outbox_enqueue_many, task_publish
 from portal.services import audit_record
 
@@ -133,20 +134,14 @@ def webhook_disable(*, actor: AbstractBaseUser, endpoint: WebhookEndpoint) -> No
         )
 
 
-# Asked on every status change, so written as plain SQL (Delegation.LIVE_SQL is live_q's twin).
-# `{wp}` is the SQL expression for the workplace id: a parameter here, a column in filings.fanout.
-LIVE_ENDPOINT_SQL = """e.disabled_at IS NULL AND (e.workplace_id = {wp} OR e.firm_id IN (
-    SELECT d.firm_id FROM portal_delegation d WHERE d.workplace_id = {wp} AND {live}))
-""".replace("{live}", Delegation.LIVE_SQL)
-_ENDPOINTS_SQL = """SELECT e.* FROM filings_webhookendpoint e WHERE {where}""".replace(
-    "{where}", LIVE_ENDPOINT_SQL.replace("{wp}", "%(wp)s")
-)
-
-
 def endpoints_for_workplace(workplace_id: int) -> list[WebhookEndpoint]:
     """Live endpoints of the workplace itself and of payroll firms it currently delegates to."""
-    params = {"wp": workplace_id, "today": timezone.localdate()}
-    return list(WebhookEndpoint.objects.raw(_ENDPOINTS_SQL, params))
+    return list(
+        WebhookEndpoint.objects.filter(
+            Q(workplace_id=workplace_id) | Q(firm_id__in=firms_acting_for(workplace_id)),
+            disabled_at__isnull=True,
+        )
+    )
 
 
 def submission_payload(submission: Submission, status: str) -> dict[str, Any]:

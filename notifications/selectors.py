@@ -20,6 +20,7 @@ from notifications.deadlines import (
     next_business_day,
 )
 from notifications.models import ClosureDay, DraftEvent, Notification, NotificationPreference
+from portal.access import delegation_live_q
 from portal.models import Delegation, Membership
 
 # The agency has taken the filing in (접수) or it was settled by hand: the deadline is met.
@@ -204,7 +205,7 @@ def workplace_recipients(*, workplace_id: int, today: date) -> list[Recipient]:
     out = [Recipient(user=u, is_agent=False) for u in members.order_by("pk")]
     delegated = users.filter(
         payroll_firms__delegations__in=Delegation.objects.filter(
-            Delegation.live_q(today), workplace_id=workplace_id
+            delegation_live_q(today), workplace_id=workplace_id
         )
     ).distinct()
     out += [Recipient(user=u, is_agent=True) for u in delegated.order_by("pk") if u.pk not in seen]

@@ -34,6 +34,7 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
+from portal.access import delegation_live_q
 from portal.models import Delegation, Workplace
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record
@@ -213,7 +214,7 @@ def _rejected_ids() -> list[int]:
 @_in_portal_language
 def _delegation_alerts(today: date) -> list[tuple[Alert, Delegation]]:
     ending = Delegation.objects.filter(
-        Delegation.live_q(today),
+        delegation_live_q(today),
         ends_on__lte=today + timedelta(days=DELEGATION_NOTICE_DAYS),
     ).select_related("firm", "workplace")
     return [

@@ -1,37 +1,24 @@
-"""API-side scoping: portal.access plus the key's own workplace scope."""
+"""The API's view of portal.access: the caller and, for an API key, the key's workplace scope."""
 
 from __future__ import annotations
 
 from django.http import Http404
 from rest_framework.request import Request
 
-from portal.access import Action, workplace_get_for
+from portal.access import Action, api_key_reaches, workplace_get_for
 from portal.models import ApiKey, Workplace
 
 
-def key_scope_ids(request: Request) -> set[int] | None:
-    key = request.auth
-    if not isinstance(key, ApiKey):
-        return None
-    ids = set(key.workplaces.values_list("id", flat=True))
-    return ids or None
+def _key_id(request: Request) -> int | None:
+    return request.auth.pk if isinstance(request.auth, ApiKey) else None
 
 
 def api_workplace(request: Request, workplace_id: int | str, *, action: Action) -> Workplace:
     # The key's scope is checked in the same query as the workplace and the caller's role.
-    key = request.auth
-    if not isinstance(key, ApiKey):
-        return workplace_get_for(request.user, workplace_id, action=action)
-    return workplace_get_for(
-        request.user,
-        workplace_id,
-        action=action,
-        api_key_id=key.pk,
-        found=getattr(key, "found_workplace", None),  # read with the key (portal.api_auth)
-    )
+    return workplace_get_for(request.user, workplace_id, action=action, api_key_id=_key_id(request))
 
 
 def api_check_scope(request: Request, workplace_id: int) -> None:
-    scope = key_scope_ids(request)
-    if scope is not None and workplace_id not in scope:
+    key_id = _key_id(request)
+    if key_id is not None and not api_key_reaches(key_id=key_id, workplace_id=workplace_id):
         raise Http404

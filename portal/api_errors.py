@@ -10,22 +10,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portal.errors import FieldErrors
-
-
-class DomainValidationError(exceptions.APIException):
-    """Raised by services with field -> [(rule, message)] so the API and forms say the same thing."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "validation_error"
-
-    def __init__(self, fields: dict[str, list[tuple[str, str]]]) -> None:
-        self.fields = fields
-        super().__init__(detail="입력값을 확인해 주세요.")
+from portal.errors import DomainError
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
@@ -52,16 +41,19 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
     return out
 
 
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, FieldErrors):
-        exc = DomainValidationError(exc.fields)
-    if isinstance(exc, DomainValidationError):
-        fields = {
+def domain_error_body(exc: DomainError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.fields:
+        error["fields"] = {
             name: [{"rule": rule, "message": msg} for rule, msg in errors]
             for name, errors in exc.fields.items()
         }
-        body = {"error": {"code": "validation_error", "message": str(exc.detail), "fields": fields}}
-        return Response(body, status=400)
+    return {"error": error}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(domain_error_body(exc), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("찾을 수 없습니다.")
     elif isinstance(exc, PermissionDenied):

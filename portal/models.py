@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -114,28 +112,6 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.firm_id} -> {self.workplace_id} ({self.starts_on}~{self.ends_on or ''})"
-
-    def is_live(self, on: date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return (
-            self.revoked_at is None
-            and self.starts_on <= on
-            and (self.ends_on is None or on <= self.ends_on)
-        )
-
-    # The same rule in SQL, for hot paths written as plain statements: alias `d`, param %(today)s.
-    LIVE_SQL = (
-        "d.revoked_at IS NULL AND d.starts_on <= %(today)s "
-        "AND (d.ends_on IS NULL OR d.ends_on >= %(today)s)"
-    )
-
-    @staticmethod
-    def live_q(on: date, prefix: str = "") -> Q:
-        return (
-            Q(**{f"{prefix}revoked_at__isnull": True})
-            & Q(**{f"{prefix}starts_on__lte": on})
-            & (Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": on}))
-        )
 
 
 class EmploymentType(models.TextChoices):

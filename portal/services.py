@@ -34,13 +34,18 @@ from portal.models import (
     PayrollFirm,
     Workplace,
 )
-from portal.rows import row_new
 
 RRN_PURPOSE = "rrn"
 
 
 class PermissionDeniedError(Exception):
     pass
+
+
+def constraint_violated(exc: IntegrityError) -> str:
+    """The name of the constraint an INSERT or UPDATE violated, as PostgreSQL reports it."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
 
 
 def audit_record(
@@ -68,10 +73,8 @@ def audit_event_build(
     ip: str | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
-    """The unsaved event, for writers that insert it with their other rows (portal.rows).
-    `object_id` is read from `obj` now: set it again if obj gets its pk afterwards."""
-    return row_new(
-        AuditEvent,
+    """The unsaved event. `object_id` is read from `obj` now."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,

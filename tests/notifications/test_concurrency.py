@@ -9,7 +9,6 @@ from django.db import connection
 from notifications import services
 from notifications.models import AlertDelivery, Notification
 from portal.celery import app
-from portal.outbox import tasks_eager_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,9 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def tasks_in_process() -> Iterator[None]:
     """Run published tasks in the publishing thread, as the embedded development mode does."""
     previous = app.conf.task_always_eager
-    tasks_eager_set(True)
+    app.conf.task_always_eager = True
     yield
-    tasks_eager_set(previous)
+    app.conf.task_always_eager = previous
 
 
 def test_two_beat_processes_scanning_at_once_send_each_alert_once(
