@@ -176,7 +176,9 @@ class WorkplaceReportsView(ListAPIView):
             ip=_ip(request),
         )
         if report.workplace_id != workplace.pk:
-            raise IdempotencyKeyMismatch("이 Idempotency-Key는 다른 사업장의 신고에 이미 쓰였습니다.")
+            raise IdempotencyKeyMismatch(
+                "이 Idempotency-Key는 다른 사업장의 신고에 이미 쓰였습니다."
+            )
         # A new report's submissions are the rows report_file just wrote (as committed).
         fresh = getattr(report, "filed_submissions", None) if created else None
         response = Response(

@@ -130,7 +130,9 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Re
         response = Response(existing.response_body, status=existing.status_code)
         response["Idempotent-Replayed"] = "true"
         return response
-    return _error_response(IdempotencyKeyInUse("같은 Idempotency-Key의 요청이 동시에 처리 중입니다."))
+    return _error_response(
+        IdempotencyKeyInUse("같은 Idempotency-Key의 요청이 동시에 처리 중입니다.")
+    )
 
 
 def _finish(record_id: int, response: Response) -> None:

@@ -88,9 +88,9 @@ def _with_role(queryset: QuerySet[Workplace], user_id: int) -> QuerySet[Workplac
     the caller's payroll firms reaches it, read in the same statement."""
     return queryset.annotate(
         access_member_role=Subquery(
-            Membership.objects.filter(workplace_id=OuterRef("pk"), user_id=user_id).values(
-                "role"
-            )[:1]
+            Membership.objects.filter(workplace_id=OuterRef("pk"), user_id=user_id).values("role")[
+                :1
+            ]
         ),
         access_delegated=Exists(
             Delegation.objects.filter(

@@ -69,10 +69,10 @@ def access_records_append(
     if not ids:
         return []
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        # SQLite (the embedded mode) runs one writing transaction at a time anyway.
+        # SQL text because the ORM has no advisory lock: appenders queue here so that each
+        # reads the head the previous one wrote (tests/portal/test_access_log.py races them).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
         head = AccessRecord.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = head or (0, GENESIS)
         at = timezone.now()

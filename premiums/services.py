@@ -7,8 +7,6 @@ one of earlier acquisitions, one upsert of the bills, one delete and one bulk in
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -330,21 +328,6 @@ def _bill_prepare(
 
 def _lines_insert(prepared: list[_Prepared]) -> None:
     columns = ("bill_id", *_LINE_COLUMNS)
-    if connection.vendor == "postgresql":
-        # COPY is several times faster than a multi-row INSERT for thousands of lines.
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for item in prepared:
-            bill_id = item.bill.pk
-            for line in item.lines:
-                writer.writerow((bill_id, *line))
-        buffer.seek(0)
-        table = BillLine._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f'COPY "{table}" ({", ".join(columns)}) FROM STDIN WITH (FORMAT csv)', buffer
-            )
-        return
     objects = []
     for item in prepared:
         for line in item.lines:
