@@ -236,7 +236,8 @@ class EmployeeCreateSerializer(serializers.Serializer):
     monthly_days = serializers.IntegerField(
         min_value=0, max_value=31, required=False, allow_null=True
     )
-    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True, default="")
+    # No default: a default of "" would contradict the pattern in the schema (the model's is "").
+    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True)
     is_representative = serializers.BooleanField(default=False)
     contract_end = serializers.DateField(required=False, allow_null=True)
 

@@ -214,6 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, so the schema offers generated clients one encoding; uploads opt in per view.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -221,8 +223,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_KEY_THROTTLE_RATE", default="1000/min")},
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "4대보험 신고 포털 API",
-    "DESCRIPTION": "Public API for payroll and ERP software: coverage, reports, premiums.",
+    # The title names generated clients' packages (sabo-portal-api-client -> sabo_portal_api_client).
+    "TITLE": "Sabo Portal API",
+    "DESCRIPTION": (
+        "4대보험 신고 포털 API. "
+        "Public API for payroll and ERP software: coverage, reports, premiums."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": ["filings.api_schema.schema_postprocess"],
