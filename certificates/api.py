@@ -29,7 +29,7 @@ from certificates.services import (
     certificate_pdf_fetch,
 )
 from filings.idempotency import idempotent
-from filings.serializers import ErrorSerializer
+from filings.serializers import ErrorSerializer, RequestSerializer
 from portal.access import Action
 from portal.api_access import api_check_scope, api_workplace
 from portal.errors import Gone
@@ -40,7 +40,7 @@ from portal.services import PermissionDeniedError
 RETRY_AFTER_SECONDS = 2
 
 
-class CertificateRequestSerializer(serializers.Serializer):
+class CertificateRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=CertificateKind.choices)
     employee_id = serializers.IntegerField(
         required=False, help_text="coverage_history: 확인서를 발급할 근로자"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
 
 from agencies.codes import EI_LOSS_REASONS
@@ -9,8 +12,37 @@ from filings.coverage import EMPLOYMENT_TYPES
 
 AGENCY_CODES = ["pension", "health", "employment", "industrial_accident"]
 
+_NULL_MEANS_ABSENT = "null_means_absent"
 
-class CoverageRequestSerializer(serializers.Serializer):
+
+# A JSON request body: an explicit null for an optional field counts as leaving it out.
+# Payroll programs and generated clients send `"visa": null` for a Korean national rather than
+# dropping the key. Every optional field that would refuse null is marked nullable (so the schema
+# says so) and a null for it is removed before validation, so its default applies. Fields that
+# accept null on their own keep their meaning (in a PATCH, null clears a date).
+# (A comment, not a docstring: drf-spectacular would copy a docstring into every subclass's schema.)
+class RequestSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if not field.required and not field.read_only and not field.allow_null:
+                field.allow_null = True
+                setattr(field, _NULL_MEANS_ABSENT, True)
+        return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            absent = {
+                name
+                for name, field in self.fields.items()
+                if getattr(field, _NULL_MEANS_ABSENT, False) and name in data and data[name] is None
+            }
+            if absent:
+                data = {key: value for key, value in data.items() if key not in absent}
+        return super().to_internal_value(data)
+
+
+class CoverageRequestSerializer(RequestSerializer):
     birth_date = serializers.DateField()
     hire_date = serializers.DateField()
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES))
@@ -47,14 +79,14 @@ class CoverageResponseSerializer(serializers.Serializer):
     industrial_accident = DecisionSerializer()
 
 
-class EmployeeInSerializer(serializers.Serializer):
+class EmployeeInSerializer(RequestSerializer):
     name = serializers.CharField(max_length=100)
     rrn = serializers.CharField(help_text="주민등록번호 또는 외국인등록번호 13자리 (하이픈 허용)")
     nationality = serializers.CharField(max_length=2, default="KR")
     visa = serializers.CharField(max_length=10, required=False, allow_blank=True)
 
 
-class HireRequestSerializer(serializers.Serializer):
+class HireRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=["hire"])
     employee = EmployeeInSerializer()
     hire_date = serializers.DateField()
@@ -67,7 +99,7 @@ class HireRequestSerializer(serializers.Serializer):
     contract_end = serializers.DateField(required=False, allow_null=True)
 
 
-class ExitRequestSerializer(serializers.Serializer):
+class ExitRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=["exit"])
     employee_id = serializers.IntegerField()
     last_working_day = serializers.DateField()
@@ -75,14 +107,14 @@ class ExitRequestSerializer(serializers.Serializer):
     reason_detail = serializers.CharField(required=False, allow_blank=True)
 
 
-class PayChangeRequestSerializer(serializers.Serializer):
+class PayChangeRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=["pay_change"])
     employee_id = serializers.IntegerField()
     effective_date = serializers.DateField()
     monthly_wage = serializers.IntegerField(min_value=0)
 
 
-class WorkplaceReportRequestSerializer(serializers.Serializer):
+class WorkplaceReportRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(
         choices=["workplace_registration", "workplace_change", "workplace_closure"]
     )
@@ -222,7 +254,7 @@ class EmployeeSerializer(serializers.Serializer):
     active = serializers.BooleanField()
 
 
-class EmployeeCreateSerializer(serializers.Serializer):
+class EmployeeCreateSerializer(RequestSerializer):
     name = serializers.CharField(max_length=100)
     rrn = serializers.CharField(max_length=20, help_text="주민등록번호 또는 외국인등록번호")
     nationality = serializers.RegexField(r"^[A-Za-z]{2}$", default="KR")
@@ -242,7 +274,7 @@ class EmployeeCreateSerializer(serializers.Serializer):
     contract_end = serializers.DateField(required=False, allow_null=True)
 
 
-class EmployeeUpdateSerializer(serializers.Serializer):
+class EmployeeUpdateSerializer(RequestSerializer):
     """Fields a payroll program may change; the resident number never changes here."""
 
     name = serializers.CharField(max_length=100, required=False)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from filings.serializers import RequestSerializer
 from portal.errors import FieldErrors
 from premiums.billing import month_parse
 from premiums.rates import EMPLOYMENT_BANDS
@@ -14,7 +15,7 @@ from premiums.rates import EMPLOYMENT_BANDS
 MAX_WAGE = 10_000_000_000
 
 
-class QuoteRequestSerializer(serializers.Serializer):
+class QuoteRequestSerializer(RequestSerializer):
     monthly_wage = serializers.IntegerField(
         min_value=0,
         max_value=MAX_WAGE,
