@@ -34,7 +34,7 @@ from filings.models import (
 )
 from filings.status import report_status_refresh
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
-from portal.outbox import outbox_enqueue, task_publish
+from portal.outbox import task_publish, task_publish_after_commit
 from portal.services import audit_record, employee_rrn_decrypt
 
 logger = logging.getLogger(__name__)
@@ -575,7 +575,7 @@ def submission_retry(*, actor, submission: Submission, ip: str | None = None) ->
         if done:
             _event(submission, "queued", "운영자가 재전송을 요청했습니다.")
             audit_record(actor=actor, action="submission.retry", obj=submission, ip=ip)
-            outbox_enqueue(task=SEND_TASK, args=[submission.pk])
+            task_publish_after_commit(task=SEND_TASK, args=[submission.pk])
     report_status_refresh(report_id=submission.report_id)
     return bool(done)
 

@@ -30,7 +30,7 @@ from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
 from portal.fingerprint import fingerprint_of
 from portal.models import Employee, EmploymentType, Workplace
-from portal.outbox import outbox_enqueue
+from portal.outbox import task_publish_after_commit
 from portal.services import audit_record, constraint_violated, employee_set_rrn
 
 AGENCIES = ("pension", "health", "employment", "industrial_accident")
@@ -344,8 +344,9 @@ def _fan_out(report: Report, *, actor: AbstractBaseUser, ip: str | None) -> list
         )
     ReportEvent.objects.bulk_create(events)
     if submissions:
-        # One task for the report's fresh submissions; each is claimed and recorded on its own.
-        outbox_enqueue(task=SEND_MANY_TASK, args=[[sub.pk for sub in submissions]])
+        # One task for the report's fresh submissions. The queued rows are their own outbox:
+        # if this publish is lost, filings.delivery.submissions_due finds them.
+        task_publish_after_commit(task=SEND_MANY_TASK, args=[[sub.pk for sub in submissions]])
     audit_record(
         actor=actor,
         action=f"report.file.{report.kind}",
@@ -405,7 +406,7 @@ def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Subm
                 status="queued",
                 message="취득 취소 신고 대기",
             )
-            outbox_enqueue(task=SEND_TASK, args=[cancel.pk])
+            task_publish_after_commit(task=SEND_TASK, args=[cancel.pk])
         elif not sub.is_final:
             Submission.objects.filter(pk=sub.pk).update(
                 status=SubmissionStatus.CANCELLED, decided_at=now

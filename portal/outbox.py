@@ -3,7 +3,8 @@
 `outbox_enqueue` writes an OutboxMessage and asks Django to publish it once the surrounding
 transaction commits. If the broker is down then, or the process dies, the row stays unpublished
 and `outbox_sweep` (beat) publishes it later. Duplicate publishes are harmless: every task
-claims its work with a conditional update.
+claims its work with a conditional update. Submissions need no message row: a queued
+submission is itself the record the sweeper reads (`task_publish_after_commit`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def outbox_enqueue_many(*, task: str, args_list: list[list[Any]]) -> list[Outbox
     # robust: a broker that is down must not fail the caller; the sweeper publishes later.
     transaction.on_commit(partial(outbox_publish, messages=messages), robust=True)
     return messages
+
+
+def task_publish_after_commit(*, task: str, args: list[Any]) -> None:
+    """Publish once the caller's transaction commits, with no outbox row: only for work whose
+    own rows are the durable record and are swept on their own (a queued Submission that no
+    task touched is re-published by `filings.delivery.submissions_due`). It spares the hottest
+    write, a filing, an INSERT and a committed UPDATE."""
+    transaction.on_commit(partial(task_publish, task=task, args=args), robust=True)
 
 
 def _task_call(task: str, args: list[Any], countdown: float | None = None) -> None:

@@ -224,12 +224,11 @@ def test_the_same_key_from_another_key_of_the_same_user_replays_the_report(
 def test_a_hire_costs_a_bounded_number_of_statements(
     api_client, workplace, django_assert_max_num_queries
 ):
-    # Key+user, the idempotency claim, workplace+role+scope, six inserts (employee, report,
-    # submissions, timeline, outbox, audit), the idempotency answer; inside the test's own
-    # transaction the claim and the filing each add a savepoint pair (outside one they are
-    # commits), and the after-commit publish with its outbox update is held back.
+    # Key+user, the idempotency claim, workplace+role+scope, five inserts (employee, report,
+    # submissions, timeline, audit), the idempotency answer; inside the test's own transaction
+    # the claim and the filing each add a savepoint pair (outside one they are commits).
     post_report(api_client, workplace, hire_body(), key="warm")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         response = post_report(api_client, workplace, hire_body(), key="count")
     assert response.status_code == 201
 
@@ -250,3 +249,20 @@ def test_a_cancelled_submission_shows_when_it_last_changed(api_client, workplace
         assert sub.status == "cancelled"
         assert sub.updated_at == later != before[sub.pk]
     assert Report.objects.get(pk=created["id"]).updated_at == later
+
+
+def test_a_filing_whose_send_was_never_published_is_found_by_the_sweeper(api_client, workplace):
+    # In this test's transaction the after-commit publish never runs: as if the broker had been
+    # down at commit. The queued submissions themselves are what the beat sweeper reads.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from filings.delivery import submissions_due
+
+    report_id = post_report(api_client, workplace, hire_body()).json()["id"]
+    ids = set(Submission.objects.filter(report_id=report_id).values_list("pk", flat=True))
+    assert len(ids) == 4
+    assert not ids & set(submissions_due())  # not yet: the task may still be on its way
+    Submission.objects.filter(pk__in=ids).update(updated_at=timezone.now() - timedelta(minutes=5))
+    assert ids <= set(submissions_due())
