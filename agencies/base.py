@@ -93,6 +93,14 @@ class AgencyAdapter(ABC):
     label: ClassVar[str]
     insurance_label: ClassVar[str]
 
+    # -- whether a report goes here -------------------------------------------------------
+
+    def covers(self, coverage: dict[str, Any]) -> bool:
+        """Whether a report with this coverage (filings.coverage's answer, by agency code) is
+        filed here. Default: the coverage decision for this agency's code."""
+        decision = coverage.get(self.code)
+        return bool(decision and decision.get("covered"))
+
     # -- building the message ------------------------------------------------------------
 
     def build_payload(self, filing: Filing) -> dict[str, Any]:

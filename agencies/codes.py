@@ -101,8 +101,6 @@ NHIS_ACQUISITION_CANCEL: Final = "16"
 EI_CANCEL_ACTION: Final = "취소"
 NHIS_FIRST_ACQUISITION: Final = "00"
 
-AGENCY_CODES: Final = ("pension", "health", "employment", "industrial_accident")
-
 
 def loss_codes_for(ei_reason_code: str) -> dict[str, str]:
     """Each agency's loss code for one end of employment described by its EI reason code.

@@ -128,11 +128,11 @@ class Transport:
 
     @classmethod
     def for_sandbox(cls, base_url: str, **kwargs: Any) -> Transport:
-        """A transport pointing all four agencies at one sandbox server."""
-        from agencies.codes import AGENCY_CODES
+        """A transport pointing every registered agency at one sandbox server."""
+        from agencies.registry import agency_codes  # the registry imports the adapters, and they us
 
         root = base_url.rstrip("/")
-        return cls(base_urls={code: f"{root}/{code}" for code in AGENCY_CODES}, **kwargs)
+        return cls(base_urls={code: f"{root}/{code}" for code in agency_codes()}, **kwargs)
 
     def base_url(self, agency: str) -> str:
         if self.base_urls and agency in self.base_urls:

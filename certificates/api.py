@@ -28,10 +28,10 @@ from certificates.services import (
     certificate_issue,
     certificate_pdf_fetch,
 )
-from filings.idempotency import idempotent
 from filings.serializers import ErrorSerializer, RequestSerializer
 from portal.access import Action
-from portal.api_access import api_check_scope, api_workplace
+from portal.api.access import api_check_scope, api_workplace
+from portal.api.idempotency import idempotent
 from portal.errors import Gone
 from portal.models import Employee
 from portal.otp import otp_is_fresh

@@ -26,6 +26,7 @@ from django.template.loader import get_template, render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from agencies.registry import insurance_labels
 from certificates.fonts import cert_fonts_ensure, font_face_css
 
 TEMPLATE_COVERAGE_HISTORY = "certificates/coverage_history.html"
@@ -35,12 +36,6 @@ STYLESHEET_TEMPLATE = "certificates/certificate.css"
 TITLES = {
     TEMPLATE_COVERAGE_HISTORY: "4대 사회보험 가입내역 확인서",
     TEMPLATE_WORKPLACE_ROSTER: "사업장 가입자 명부",
-}
-INSURANCE_LABELS = {
-    "pension": "국민연금",
-    "health": "건강보험",
-    "employment": "고용보험",
-    "industrial_accident": "산재보험",
 }
 DEFAULT_ISSUER = "4대보험 신고 포털"
 
@@ -61,7 +56,7 @@ def _insurances(raw: Any) -> list[dict[str, Any]]:
         items.append(
             {
                 **item,
-                "label": item.get("label") or INSURANCE_LABELS.get(code, code),
+                "label": item.get("label") or insurance_labels().get(code, code),
                 "rows": item.get("rows") or [],
             }
         )
@@ -69,7 +64,7 @@ def _insurances(raw: Any) -> list[dict[str, Any]]:
 
 
 def _roster(members: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    codes = list(INSURANCE_LABELS)
+    codes = list(insurance_labels())
     prepared = []
     active = dict.fromkeys(codes, 0)
     for member in members or ():
@@ -79,7 +74,9 @@ def _roster(members: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             if cell and not cell.get("lost_on"):
                 active[code] += 1
         prepared.append({**member, "cells": cells})
-    columns = [{"code": c, "label": INSURANCE_LABELS[c], "active_count": active[c]} for c in codes]
+    columns = [
+        {"code": c, "label": insurance_labels()[c], "active_count": active[c]} for c in codes
+    ]
     return prepared, columns
 
 

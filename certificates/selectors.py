@@ -16,14 +16,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from agencies.registry import AGENCY_CHOICES
+from agencies.registry import agency_codes
 from certificates.models import Certificate
 from certificates.signing import signature_verify, verification_code_normalize
 from filings.models import ReportKind, Submission, SubmissionStatus
 from portal.access import Action, can, workplaces_for
 from portal.models import Employee, Workplace
 
-AGENCY_CODES: tuple[str, ...] = tuple(code for code, _label in AGENCY_CHOICES)
 STATUS_ACTIVE = "가입"
 STATUS_LOST = "상실"
 # Verification outcomes (page and uploads); RENDERING only for a roster still in the worker.
@@ -91,7 +90,7 @@ def coverage_history_facts(*, employee: Employee, user: AbstractBaseUser, as_of:
         stints.append(employee)
     coverage = accepted_coverage(s.pk for s in stints)
     insurances = []
-    for code in AGENCY_CODES:
+    for code in agency_codes():
         rows = []
         for stint in stints:
             item = coverage.get((stint.pk, code))
@@ -121,7 +120,7 @@ def roster_members(*, workplace: Workplace, as_of: date) -> list[tuple[Employee,
     members = []
     for employee in employees:
         cells: dict[str, Any] = {}
-        for code in AGENCY_CODES:
+        for code in agency_codes():
             item = coverage.get((employee.pk, code))
             cells[code] = None
             if item is None or item.acquired_on is None or item.acquired_on > as_of:

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agencies.registry import insurance_labels
 from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
 from certificates.models import CertificateKind
-from certificates.render import INSURANCE_LABELS, TITLES
+from certificates.render import TITLES
 from certificates.selectors import (
     certificate_by_code,
     certificate_get_for,
@@ -151,12 +152,12 @@ def _display_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """Stored facts plus Korean insurance labels, for the public page."""
     shown = dict(facts)
     shown["insurances"] = [
-        {**item, "label": INSURANCE_LABELS.get(item.get("code", ""), item.get("code", ""))}
+        {**item, "label": insurance_labels().get(item.get("code", ""), item.get("code", ""))}
         for item in facts.get("insurances", [])
     ]
-    shown["columns"] = list(INSURANCE_LABELS.values())
+    shown["columns"] = list(insurance_labels().values())
     shown["members"] = [
-        {**m, "cells": [(m.get("coverage") or {}).get(code) for code in INSURANCE_LABELS]}
+        {**m, "cells": [(m.get("coverage") or {}).get(code) for code in insurance_labels()]}
         for m in facts.get("members", [])
     ]
     return shown

@@ -19,13 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.registry import AGENCY_CHOICES
+from agencies.registry import agency_choices
 from filings import api_schema  # noqa: F401  (registers the Token auth scheme)
 from filings import serializers as s
 from filings.bulk import bulk_as_dict, bulk_file_start, bulk_validate
 from filings.coverage import CoverageInput, coverage_decide
-from filings.idempotency import HEADER as IDEMPOTENCY_HEADER
-from filings.idempotency import idempotent
 from filings.models import (
     BulkUpload,
     Report,
@@ -37,8 +35,10 @@ from filings.models import (
 from filings.selectors import report_as_dict, report_get_for, submission_as_dict
 from filings.services import report_cancel, report_correct, report_file
 from portal.access import Action
-from portal.api_access import api_check_scope, api_workplace
-from portal.api_errors import domain_error_body
+from portal.api.access import api_check_scope, api_workplace
+from portal.api.errors import domain_error_body
+from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, NotFound
 
 
@@ -112,7 +112,7 @@ class ReportFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
     agency = django_filters.ChoiceFilter(
-        choices=AGENCY_CHOICES, method="filter_agency", label="이 기관에 간 신고만"
+        choices=agency_choices, method="filter_agency", label="이 기관에 간 신고만"
     )
     event_date = django_filters.DateFromToRangeFilter(
         label="사유 발생일 범위(event_date_after, event_date_before)"

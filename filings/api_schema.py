@@ -41,7 +41,7 @@ HMAC-SHA256(비밀키, `<t>.<본문 바이트>`)의 16진수입니다. 수신 �
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api_auth.ApiTokenAuthentication"
+    target_class = "portal.api.auth.ApiTokenAuthentication"
     name = "TokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

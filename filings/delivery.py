@@ -32,6 +32,7 @@ from filings.models import (
     SubmissionAttempt,
     SubmissionStatus,
 )
+from filings.signals import submission_refused
 from filings.status import report_status_refresh
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
 from portal.outbox import task_publish, task_publish_after_commit
@@ -174,9 +175,7 @@ def announce(
     """Tell people about a status change, inside the change's transaction (outbox rows only):
     alerts for rejections and failures, and a webhook to every endpoint listening."""
     if any(st in ("rejected", "failed") for st in event_statuses):
-        from notifications.services import submission_alert_enqueue
-
-        submission_alert_enqueue(submission_id=sub.pk)
+        submission_refused.send(sender=Submission, submission_id=sub.pk)
     webhook_enqueue_for_submission(submission_id=sub.pk, status=status, endpoints=endpoints)
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.registry import AGENCY_CHOICES
+from agencies.registry import agency_choices
 from portal.models import Employee, Workplace
 
 
@@ -128,7 +128,7 @@ class Submission(models.Model):
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, related_name="submissions", db_index=False
     )
-    agency = models.CharField(_("기관"), max_length=32, choices=AGENCY_CHOICES)
+    agency = models.CharField(_("기관"), max_length=32, choices=agency_choices)
     action = models.CharField(max_length=8, choices=Action.choices, default=Action.FILE)
     status = models.CharField(
         _("상태"),

@@ -7,11 +7,16 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from agencies.registry import agency_codes
 from filings.models import Report, ReportEvent, Submission
 from filings.status import report_status_derive
 from portal.access import Action, workplaces_for
 
-AGENCY_ORDER = {"pension": 0, "health": 1, "employment": 2, "industrial_accident": 3}
+
+def agency_order(code: str) -> int:
+    """Where an agency's rows go in a report: the registry's order."""
+    codes = agency_codes()
+    return codes.index(code) if code in codes else len(codes)
 
 
 def reports_for(user: Any, *, action: Action = Action.VIEW) -> QuerySet[Report]:
@@ -59,7 +64,7 @@ def report_as_dict(
     """`submissions`: the report's rows if the caller holds all of them (e.g. just written)."""
     if submissions is None:
         submissions = list(report.submissions.all())
-    subs = sorted(submissions, key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency]))
+    subs = sorted(submissions, key=lambda s: (s.action != "file", agency_order(s.agency)))
     # Derived from the same rows we show, so a response never pairs a stale report status with
     # fresher submissions (the two are read by separate queries).
     status = report_status_derive(report=report, statuses=[(s.action, s.status) for s in subs])

@@ -8,9 +8,8 @@ from typing import Any
 from rest_framework import serializers
 
 from agencies.codes import EI_LOSS_REASONS
+from agencies.registry import agency_codes
 from filings.coverage import EMPLOYMENT_TYPES
-
-AGENCY_CODES = ["pension", "health", "employment", "industrial_accident"]
 
 _NULL_MEANS_ABSENT = "null_means_absent"
 
@@ -124,7 +123,7 @@ class WorkplaceReportRequestSerializer(RequestSerializer):
 
 
 class SubmissionSerializer(serializers.Serializer):
-    agency = serializers.ChoiceField(choices=AGENCY_CODES)
+    agency = serializers.ChoiceField(choices=agency_codes())
     action = serializers.CharField()
     status = serializers.CharField()
     receipt_number = serializers.CharField(allow_blank=True)

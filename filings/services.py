@@ -7,16 +7,19 @@ audit event; the outbox publishes after commit.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.registry import adapter_for, agency_codes
 from filings import validation
 from filings.coverage import coverage_decide
+from filings.deadlines import deadline_for, has_deadline
 from filings.models import (
+    IdempotencyRecord,
     Report,
     ReportEvent,
     ReportKind,
@@ -26,14 +29,12 @@ from filings.models import (
 )
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
-from notifications.deadlines import deadline_for, has_deadline
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
 from portal.fingerprint import fingerprint_of
 from portal.models import Employee, EmploymentType, Workplace
 from portal.outbox import task_publish_after_commit
 from portal.services import audit_record, constraint_violated, employee_set_rrn
 
-AGENCIES = ("pension", "health", "employment", "industrial_accident")
 SEND_TASK = "filings.tasks.submission_send"
 SEND_MANY_TASK = "filings.tasks.submissions_send"
 ACTIVE_EMPLOYEE_CONSTRAINT = "employee_one_active_per_workplace"
@@ -70,7 +71,7 @@ def report_file(
         ), True
     except (FieldErrors, IntegrityError):
         # The report's (filed_by, key) unique constraint is the backstop behind the HTTP layer's
-        # claim (filings.idempotency): a replay fails validation (the first filing already hired
+        # claim (portal.api.idempotency): a replay fails validation (the first filing already hired
         # the person) or hits that constraint, and is answered with the first report.
         if idempotency_key:
             existing = _replayed(actor, idempotency_key, fingerprint)
@@ -277,10 +278,14 @@ def _workplace_prepare(
     elif kind == ReportKind.WORKPLACE_CLOSURE:
         Workplace.objects.filter(pk=workplace.pk).update(closed_on=effective)
     elif kind == ReportKind.WORKPLACE_REGISTRATION:
-        joined = {f"{a}_joined_on": effective for a in AGENCIES}
+        joined = {
+            f"{a}_joined_on": effective
+            for a in agency_codes()
+            if hasattr(workplace, f"{a}_joined_on")
+        }
         Workplace.objects.filter(pk=workplace.pk).update(**joined)
     coverage = {
-        a: {"covered": True, "reason": "사업장 신고는 네 기관 모두에 합니다."} for a in AGENCIES
+        a: {"covered": True, "reason": "사업장 신고는 모든 기관에 합니다."} for a in agency_codes()
     }
     report = _new_report(
         actor=actor,
@@ -297,8 +302,8 @@ def _workplace_prepare(
 def _covered(report: Report) -> list[str]:
     coverage = report.coverage or {}
     if not coverage:
-        return list(AGENCIES)
-    return [a for a in AGENCIES if coverage.get(a, {}).get("covered")]
+        return list(agency_codes())
+    return [code for code in agency_codes() if adapter_for(code).covers(coverage)]
 
 
 def _fan_out(report: Report, *, actor: AbstractBaseUser, ip: str | None) -> list[str]:
@@ -467,3 +472,10 @@ def _dead() -> tuple[str, ...]:
 
 def employment_type_label(value: str) -> str:
     return dict(EmploymentType.choices).get(value, value)
+
+
+def idempotency_records_purge(*, older_than_hours: float = 24) -> int:
+    """Forget API idempotency keys (and their stored answers) older than the promised 24 hours."""
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

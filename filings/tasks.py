@@ -60,10 +60,11 @@ def bulk_file(upload_id: int) -> str:
 @shared_task(name="filings.tasks.api_sweep")
 def api_sweep() -> int:
     """Beat: due webhook retries, stalled bulk filings, expired idempotency keys."""
-    from filings import bulk, idempotency, webhooks
+    from filings import bulk, webhooks
+    from filings.services import idempotency_records_purge
 
     count = webhooks.webhook_sweep()
     for upload_id in bulk.bulk_uploads_stalled():
         count += task_publish(task=bulk.FILE_TASK, args=[upload_id])
-    idempotency.idempotency_purge()
+    idempotency_records_purge()
     return count

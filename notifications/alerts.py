@@ -7,7 +7,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from notifications.deadlines import AGENCY_LABELS, penalty_for
+from agencies.registry import insurance_labels
+from filings.deadlines import penalty_for
 from notifications.models import Threshold
 
 KIND_LABELS = {
@@ -61,7 +62,7 @@ def fine_text(agency: str) -> str:
 
 def _subject(agency: str, kind: str, employee_name: str) -> str:
     who = f"{employee_name} " if employee_name else ""
-    return f"{who}{AGENCY_LABELS[agency]} {KIND_LABELS.get(kind, kind)}"
+    return f"{who}{insurance_labels()[agency]} {KIND_LABELS.get(kind, kind)}"
 
 
 def deadline_alert(

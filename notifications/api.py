@@ -11,12 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.registry import agency_codes
 from filings.serializers import ErrorSerializer
-from notifications.deadlines import AGENCIES
 from notifications.models import Notification
 from notifications.selectors import notifications_for, workplace_deadlines
 from portal.access import Action
-from portal.api_access import api_workplace
+from portal.api.access import api_workplace
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="인증 필요"),
@@ -29,7 +29,7 @@ class DeadlineSerializer(serializers.Serializer):
     report_id = serializers.IntegerField(
         allow_null=True, help_text="아직 신고하지 않은 입사·퇴사 예정 건은 null"
     )
-    agency = serializers.ChoiceField(choices=AGENCIES)
+    agency = serializers.ChoiceField(choices=agency_codes())
     kind = serializers.CharField()
     due_date = serializers.DateField(help_text="휴일·임시공휴일을 반영한 실제 기한")
     status = serializers.ChoiceField(choices=["open", "done", "overdue"])

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
+
+    def ready(self) -> None:
+        from filings.signals import submission_refused
+        from notifications.services import submission_alert_enqueue
+
+        def alert(sender: object, submission_id: int, **kwargs: object) -> None:
+            submission_alert_enqueue(submission_id=submission_id)
+
+        # Strong reference: the receiver lives as long as the app.
+        submission_refused.connect(alert, weak=False, dispatch_uid="notifications.submission_alert")

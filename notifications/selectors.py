@@ -10,15 +10,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
-from filings.models import Report, ReportStatus, Submission, SubmissionStatus
-from notifications.alerts import KIND_LABELS
-from notifications.deadlines import (
-    AGENCY_LABELS,
+from agencies.registry import agency_codes, insurance_labels
+from filings.deadlines import (
     days_left,
     deadline_for,
     has_deadline,
     next_business_day,
 )
+from filings.models import Report, ReportStatus, Submission, SubmissionStatus
+from notifications.alerts import KIND_LABELS
 from notifications.models import ClosureDay, DraftEvent, Notification, NotificationPreference
 from portal.access import delegation_live_q
 from portal.models import Delegation, Membership
@@ -58,7 +58,7 @@ class DeadlineRow:
 
     @property
     def agency_label(self) -> str:
-        return AGENCY_LABELS[self.agency]
+        return insurance_labels()[self.agency]
 
     @property
     def kind_label(self) -> str:
@@ -129,7 +129,7 @@ def submission_row(sub: Submission, *, today: date, closures: Iterable[date]) ->
 
 def draft_rows(draft: DraftEvent, *, today: date, closures: Iterable[date]) -> list[DeadlineRow]:
     rows = []
-    for agency in ("pension", "health", "employment", "industrial_accident"):
+    for agency in agency_codes():
         if not has_deadline(agency=agency, kind=draft.kind):
             continue
         d = deadline_for(

@@ -1,6 +1,6 @@
 """Domain errors: exception classes that carry their API code and HTTP status.
 
-Services raise them; the API's exception handler (portal.api_errors) maps every one of them to
+Services raise them; the API's exception handler (portal.api.errors) maps every one of them to
 the one error shape, and the browser views show their message. No view builds an error body.
 """
 

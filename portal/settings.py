@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.middleware.NoStoreMiddleware",
+    "portal.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
     # The admin only after the portal's two-step sign-in (password + TOTP).
     "portal.otp.AdminSecondFactorMiddleware",
@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_count",
-                "portal.context_processors.portal_nav",
+                "portal.web.context_processors.portal_nav",
             ],
         },
     }
@@ -208,7 +208,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@portal.inva
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.api_auth.ApiTokenAuthentication",
+        "portal.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -216,10 +216,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, so the schema offers generated clients one encoding; uploads opt in per view.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "portal.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["filings.throttles.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttles.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_KEY_THROTTLE_RATE", default="1000/min")},
 }
 SPECTACULAR_SETTINGS = {

@@ -20,7 +20,7 @@ for code, _name in settings.LANGUAGES:
 # this year and the next, which deadlines of late-year reports fall into.
 from datetime import date  # noqa: E402
 
-from notifications.deadlines import is_business_day  # noqa: E402
+from filings.deadlines import is_business_day  # noqa: E402
 
 for year in (date.today().year, date.today().year + 1):
     is_business_day(date(year, 1, 2))

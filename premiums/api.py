@@ -7,10 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from filings.idempotency import idempotent
 from filings.serializers import ErrorSerializer
 from portal.access import Action
-from portal.api_access import api_workplace
+from portal.api.access import api_workplace
+from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from premiums import serializers as s
 from premiums.billing import month_parse

@@ -46,7 +46,7 @@ def test_a_key_cannot_be_scoped_to_a_workplace_its_user_cannot_see(
 def test_each_key_has_its_own_rate_limit(settings, monkeypatch, api_client_for, owner):
     from rest_framework.views import APIView
 
-    from filings.throttles import ApiKeyRateThrottle
+    from portal.api.throttles import ApiKeyRateThrottle
 
     # Views read DEFAULT_THROTTLE_CLASSES when their class is built; set what settings would.
     monkeypatch.setattr(APIView, "throttle_classes", [ApiKeyRateThrottle])
@@ -71,7 +71,7 @@ def test_the_limit_slides_across_the_minute_instead_of_resetting_at_it(
     import time_machine
     from rest_framework.views import APIView
 
-    from filings.throttles import ApiKeyRateThrottle
+    from portal.api.throttles import ApiKeyRateThrottle
 
     monkeypatch.setattr(APIView, "throttle_classes", [ApiKeyRateThrottle])
     settings.REST_FRAMEWORK = {

@@ -59,7 +59,7 @@ def test_a_retry_while_the_first_request_runs_gets_409(api_client, workplace):
 
 
 def test_a_retry_while_the_first_request_runs_with_the_same_body_gets_409(api_client, workplace):
-    from filings.idempotency import idempotency_owner  # noqa: F401
+    from portal.api.idempotency import idempotency_owner  # noqa: F401
     from portal.models import ApiKey
 
     key = ApiKey.objects.get()
@@ -98,7 +98,7 @@ def test_expired_keys_are_purged_after_24_hours(api_client, workplace):
 
     from django.utils import timezone
 
-    from filings.idempotency import idempotency_purge
+    from filings.services import idempotency_records_purge as idempotency_purge
 
     api_client.post(
         f"/api/v1/workplaces/{workplace.pk}/employees/",
@@ -115,7 +115,7 @@ def test_a_hire_whose_key_was_left_in_flight_by_a_dead_request_is_filed_once(api
 
     from django.utils import timezone
 
-    from filings.idempotency import IN_FLIGHT_LEASE_SECONDS
+    from portal.api.idempotency import IN_FLIGHT_LEASE_SECONDS
     from portal.models import ApiKey
 
     key = ApiKey.objects.get()

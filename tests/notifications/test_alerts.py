@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError
 
+from filings.deadlines import deadline_for
 from filings.models import Report, SubmissionStatus
 from notifications import services
-from notifications.deadlines import deadline_for
 from notifications.models import AlertDelivery, Channel, Notification, Threshold
 from tests.factories import EmployeeFactory, MembershipFactory, UserFactory, WorkplaceFactory
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifications.deadlines import (
+from filings.deadlines import (
     AGENCIES,
     KINDS,
     days_left,

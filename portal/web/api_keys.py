@@ -1,6 +1,6 @@
 """Portal pages for software integration: API keys, webhooks, bulk upload (CSV/XLSX).
 
-Mounted from portal.portal_urls with one include line; names live in the "portal" namespace.
+Mounted from portal.web.urls with one include line; names live in the "portal" namespace.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from portal.access import Action, workplaces_for
 from portal.errors import FieldErrors
 from portal.models import ApiKey, PayrollFirm
 from portal.services import api_key_issue, api_key_revoke
-from portal.views.common import client_ip, current_or_none, verified_required
+from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
 class ApiKeyForm(forms.Form):

@@ -1,11 +1,11 @@
 from django.urls import include, path
 
-from portal.views import auth, employees, filing, home, manage, reports
+from portal.web.views import auth, employees, filing, home, manage, reports
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", include("portal.api_keys_views")),
+    path("", include("portal.web.api_keys")),
     path("", auth.LoginView.as_view(), name="login"),
     path("login/code/", auth.otp_verify, name="otp_verify"),
     path("login/enrol/", auth.otp_enrol, name="otp_enrol"),

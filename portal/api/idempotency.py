@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from filings.models import IdempotencyRecord
-from portal.api_errors import domain_error_body
+from portal.api.errors import domain_error_body
 from portal.errors import DomainError, FieldErrors, IdempotencyKeyInUse, IdempotencyKeyMismatch
 from portal.fingerprint import fingerprint_of
 from portal.models import ApiKey
@@ -144,12 +144,6 @@ def _finish(record_id: int, response: Response) -> None:
     IdempotencyRecord.objects.filter(pk=record_id).update(
         status_code=response.status_code, response_body=body, completed_at=timezone.now()
     )
-
-
-def idempotency_purge(*, older_than_hours: float = KEEP_HOURS) -> int:
-    cutoff = timezone.now() - timedelta(hours=older_than_hours)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 def _documented(view_method: Callable[..., Any], wrapper: Callable[..., Any]) -> None:

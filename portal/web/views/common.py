@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from portal import otp
 from portal.access import Action
-from portal.forms import SensitiveForm
 from portal.models import Workplace
-from portal.selectors import workplace_current
+from portal.web.selectors import workplace_current
+from portal.web.forms import SensitiveForm
 
 
 def verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from filings.deadlines import days_left
 from filings.models import (
     Report,
     ReportEvent,
@@ -20,13 +21,12 @@ from filings.models import (
     Submission,
     SubmissionStatus,
 )
-from filings.selectors import AGENCY_ORDER, report_get_for
+from filings.selectors import agency_order, report_get_for
 from filings.services import ReportStateError, report_cancel
-from notifications.deadlines import days_left
 from portal.access import Action
-from portal.forms import AGENCY_LABELS, ReportFilterForm
-from portal.selectors import CURRENT_KEY, reports_filtered, role_allows
-from portal.views.common import client_ip, current_or_none, verified_required
+from portal.web.selectors import CURRENT_KEY, reports_filtered, role_allows
+from portal.web.forms import ReportFilterForm, agency_label
+from portal.web.views.common import client_ip, current_or_none, verified_required
 
 PAGE_SIZE = 50
 OPEN_REPORT = {ReportStatus.IN_PROGRESS}
@@ -62,7 +62,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def _timeline(report: Report) -> dict[str, Any]:
     today = timezone.localdate()
     subs = sorted(
-        report.submissions.all(), key=lambda s: (s.action != "file", AGENCY_ORDER[s.agency])
+        report.submissions.all(), key=lambda s: (s.action != "file", agency_order(s.agency))
     )
     cards = []
     for sub in subs:
@@ -75,7 +75,7 @@ def _timeline(report: Report) -> dict[str, Any]:
         )
     events = list(ReportEvent.objects.filter(report=report).order_by("at", "id"))
     for event in events:
-        event.agency_label = AGENCY_LABELS.get(event.agency, "")
+        event.agency_label = agency_label(event.agency) if event.agency else ""
         event.status_label = EVENT_LABELS.get(event.status, event.status)
     live = report.status in OPEN_REPORT or any(not s.is_final for s in subs)
     return {"report": report, "cards": cards, "events": events, "live": live}

@@ -6,19 +6,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.codes import EI_LOSS_REASON_CHOICES
+from agencies.registry import agency_codes, insurance_labels
 from filings.models import ReportKind, ReportStatus
 from portal.errors import FieldErrors
 from portal.models import EmploymentBand, EmploymentType
 
-AGENCY_LABELS = {
-    "pension": _("국민연금"),
-    "health": _("건강보험"),
-    "employment": _("고용보험"),
-    "industrial_accident": _("산재보험"),
-}
+
+def agency_label(code: str) -> str:
+    """The insurance's name in the user's language (the registry holds the Korean name)."""
+    return gettext(insurance_labels().get(code, code))
+
+
+def agency_label_choices() -> list[tuple[str, str]]:
+    return [(code, agency_label(code)) for code in agency_codes()]
 
 
 def _date() -> forms.DateInput:
@@ -238,7 +242,7 @@ class ReportFilterForm(forms.Form):
         label=_("상태"), required=False, choices=[("", _("전체"))] + ReportStatus.choices
     )
     agency = forms.ChoiceField(
-        label=_("기관"), required=False, choices=[("", _("전체")), *AGENCY_LABELS.items()]
+        label=_("기관"), required=False, choices=lambda: [("", _("전체")), *agency_label_choices()]
     )
     kind = forms.ChoiceField(
         label=_("신고 종류"), required=False, choices=[("", _("전체"))] + ReportKind.choices

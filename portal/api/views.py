@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as fs
-from filings.idempotency import idempotent
 from portal.access import Action, workplaces_for
-from portal.api_access import api_check_scope, api_workplace
+from portal.api.access import api_check_scope, api_workplace
+from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import Employee, Workplace

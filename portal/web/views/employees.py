@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from portal import otp
 from portal.access import Action, can
 from portal.models import Employee
-from portal.selectors import employees_of
+from portal.web.selectors import employees_of
 from portal.services import PermissionDeniedError, employee_rrn_reveal
-from portal.views.common import client_ip, current_or_none, verified_required
+from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
 @verified_required

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import holidays
 
-AGENCIES = ("pension", "health", "employment", "industrial_accident")
+from agencies.registry import agency_codes, insurance_labels
+
 KINDS = (
     "hire",
     "exit",
@@ -26,12 +27,6 @@ KINDS = (
     "daily_work_report",
 )
 
-AGENCY_LABELS = {
-    "pension": "국민연금",
-    "health": "건강보험",
-    "employment": "고용보험",
-    "industrial_accident": "산재보험",
-}
 _WEEKDAYS = "월화수목금토일"
 _UNVERIFIED = " [기준 확인 필요]"
 
@@ -170,18 +165,18 @@ def deadline_for(
     """`event_date` is the acquisition date for hire, the loss date (day after the last working
     day) for exit, any day of the wage year for annual_wage_report and any day of the worked month
     for daily_work_report."""
-    if agency not in AGENCIES or kind not in KINDS:
+    if agency not in agency_codes() or kind not in KINDS:
         raise ValueError(f"unknown agency/kind: {agency!r}/{kind!r}")
     rule = _RULES.get((agency, kind))
     if rule is None:
-        raise ValueError(f"{AGENCY_LABELS[agency]}에는 {kind} 신고 기한이 없습니다.")
+        raise ValueError(f"{insurance_labels()[agency]}에는 {kind} 신고 기한이 없습니다.")
     nominal = rule.nominal(event_date)
     closures = frozenset(extra_closures)
     due = next_business_day(nominal, extra_closures=closures)
     shifted = ""
     if due != nominal:
         shifted = f"{_format(nominal)} 휴일이라 다음 영업일로 미뤄짐"
-    text = f"{AGENCY_LABELS[agency]}: {rule.text}"
+    text = f"{insurance_labels()[agency]}: {rule.text}"
     if not rule.verified:
         text += _UNVERIFIED
     return Deadline(

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from portal import otp
-from portal.forms import OtpForm
+from portal.web.forms import OtpForm
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 
 from portal.access import Action
 from portal.errors import FieldErrors
-from portal.forms import DelegationGrantForm, MemberAddForm, WorkplaceRegisterForm
 from portal.models import Delegation, Membership, PayrollFirm, Workplace
-from portal.selectors import CURRENT_KEY
+from portal.web.selectors import CURRENT_KEY
 from portal.services import (
     delegation_grant,
     delegation_revoke,
@@ -21,7 +20,8 @@ from portal.services import (
     membership_remove,
     workplace_register,
 )
-from portal.views.common import client_ip, current_or_none, verified_required
+from portal.web.forms import DelegationGrantForm, MemberAddForm, WorkplaceRegisterForm
+from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
 def _owned(request: HttpRequest) -> Workplace:

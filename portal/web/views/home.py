@@ -10,13 +10,13 @@ from django.views.decorators.http import require_POST
 
 from portal.access import Action, workplace_get_for
 from portal.models import Workplace
-from portal.selectors import (
+from portal.web.selectors import (
     CURRENT_KEY,
     agent_board,
     reports_needing_action,
     reports_recent,
 )
-from portal.views.common import current_or_none, verified_required
+from portal.web.views.common import current_or_none, verified_required
 
 
 @verified_required

@@ -25,8 +25,10 @@ from filings.services import IdempotencyConflict, ReportStateError, report_corre
 from portal import otp
 from portal.access import Action
 from portal.errors import FieldErrors
-from portal.forms import (
-    AGENCY_LABELS,
+from portal.identifiers import IdentifierError, person_number_parse
+from portal.models import Employee, Workplace
+from portal.web.selectors import employees_of
+from portal.web.forms import (
     ExitForm,
     HireForm,
     PayChangeForm,
@@ -34,11 +36,9 @@ from portal.forms import (
     WorkplaceChangeForm,
     WorkplaceClosureForm,
     WorkplaceRegistrationForm,
+    agency_label,
 )
-from portal.identifiers import IdentifierError, person_number_parse
-from portal.models import Employee, Workplace
-from portal.selectors import employees_of
-from portal.views.common import client_ip, current_or_none, fresh_code_ok, verified_required
+from portal.web.views.common import client_ip, current_or_none, fresh_code_ok, verified_required
 
 FORMS: dict[str, type[SensitiveForm]] = {
     ReportKind.HIRE: HireForm,
@@ -206,7 +206,7 @@ def hire_preview(request: HttpRequest) -> HttpResponse:
             )
         )
         for agency, item in coverage.as_dict().items():
-            decisions.append({"agency": agency, "label": AGENCY_LABELS[agency], **item})
+            decisions.append({"agency": agency, "label": agency_label(agency), **item})
     return render(request, "portal/_coverage_preview.html", {"decisions": decisions, "note": note})
 
 
@@ -237,7 +237,7 @@ def exit_preview(request: HttpRequest) -> HttpResponse:
             covered = coverage.get(agency, {}).get("covered", True) if coverage else True
             rows.append(
                 {
-                    "label": AGENCY_LABELS[agency],
+                    "label": agency_label(agency),
                     "code": code,
                     "name": names[agency],
                     "covered": covered,

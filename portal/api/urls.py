@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from portal import api as portal_api
+from portal.api import views as portal_api
 
 urlpatterns = [
     path("workplaces/", portal_api.WorkplaceListView.as_view(), name="api-workplaces"),

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from portal.access import Action
-from portal.selectors import CURRENT_KEY, role_allows, workplace_choices
+from portal.web.selectors import CURRENT_KEY, role_allows, workplace_choices
 
 
 def portal_nav(request: HttpRequest) -> dict[str, Any]:
