@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -20,7 +20,7 @@ from agencies.registry import agency_codes
 from certificates.models import Certificate
 from certificates.signing import signature_verify, verification_code_normalize
 from filings.models import ReportKind, Submission, SubmissionStatus
-from portal.access import Action, can, workplaces_for
+from portal.access import Action, AnyUser, can, workplaces_for
 from portal.models import Employee, Workplace
 
 STATUS_ACTIVE = "가입"
@@ -75,7 +75,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def coverage_history_facts(*, employee: Employee, user: AbstractBaseUser, as_of: date) -> dict:
+def coverage_history_facts(*, employee: Employee, user: User, as_of: date) -> dict:
     """Per insurance, one row per employment of this person in workplaces `user` may view.
 
     Employments elsewhere stay out: an employer must not learn where else a worker is insured.
@@ -149,10 +149,7 @@ def workplace_roster_facts(*, workplace: Workplace, as_of: date) -> dict:
     }
 
 
-User = AbstractBaseUser | AnonymousUser
-
-
-def certificates_for(user: User) -> QuerySet[Certificate]:
+def certificates_for(user: AnyUser) -> QuerySet[Certificate]:
     visible = workplaces_for(user, action=Action.VIEW).values("id")
     return (
         Certificate.objects.filter(workplace_id__in=visible)
@@ -161,7 +158,7 @@ def certificates_for(user: User) -> QuerySet[Certificate]:
     )
 
 
-def certificate_get_for(user: User, certificate_id: int | str, *, action: Action) -> Certificate:
+def certificate_get_for(user: AnyUser, certificate_id: int | str, *, action: Action) -> Certificate:
     """The certificate if `user` may perform `action` on its workplace; 404 otherwise."""
     try:
         certificate = Certificate.objects.select_related("workplace", "employee").get(

@@ -16,7 +16,7 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -71,9 +71,9 @@ REVERIFY_MESSAGE = (
 )
 
 
-def _requester(actor: AbstractBaseUser, workplace: Workplace) -> dict[str, str]:
+def _requester(actor: User, workplace: Workplace) -> dict[str, str]:
     role = role_for(actor, workplace)
-    name = actor.get_full_name() or actor.get_username()  # type: ignore[attr-defined]
+    name = actor.get_full_name() or actor.get_username()
     return {"name": name, "relation": RELATIONS.get(role, "") if role else ""}
 
 
@@ -104,7 +104,7 @@ def _validate(
 
 def certificate_issue(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     employee: Employee | None = None,
     workplace: Workplace | None = None,
@@ -290,7 +290,7 @@ def certificate_render(*, certificate_id: int) -> str:
 
 def certificate_revoke(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     certificate: Certificate,
     reason: str,
     ip: str | None = None,
@@ -341,9 +341,7 @@ def certificate_verify_pdf(*, code: str, pdf_bytes: bytes) -> tuple[str, Certifi
     return VALID, certificate
 
 
-def certificate_pdf_fetch(
-    *, user: AbstractBaseUser, certificate: Certificate, ip: str | None = None
-) -> bytes:
+def certificate_pdf_fetch(*, user: User, certificate: Certificate, ip: str | None = None) -> bytes:
     """The issued PDF bytes. A copy with full numbers needs FILE rights and leaves a 접속기록."""
     if not certificate.is_rendered:
         raise ValueError("certificate PDF is not rendered yet")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -50,7 +50,7 @@ ReportStateError = InvalidState
 
 def report_file(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     data: dict[str, Any],
     idempotency_key: str | None = None,
@@ -82,7 +82,7 @@ def report_file(
 
 def _file_new(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     data: dict[str, Any],
     idempotency_key: str | None,
@@ -107,7 +107,7 @@ def _file_new(
     try:
         # A savepoint inside a caller's transaction: a duplicate hire leaves the caller usable.
         with transaction.atomic():
-            report, employee = builders[kind](
+            report, employee = builders[ReportKind(kind)](
                 actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
             )
             if employee is not None:
@@ -122,7 +122,7 @@ def _file_new(
     return report
 
 
-def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | None:
+def _replayed(actor: User, key: str, fingerprint: str) -> Report | None:
     report = Report.objects.filter(filed_by=actor, idempotency_key=key).first()
     if report is not None and report.request_fingerprint != fingerprint:
         raise IdempotencyKeyMismatch(
@@ -133,7 +133,7 @@ def _replayed(actor: AbstractBaseUser, key: str, fingerprint: str) -> Report | N
 
 def _new_report(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     event_date: date,
@@ -158,7 +158,7 @@ def _new_report(
 
 def _hire_prepare(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     data: dict,
@@ -199,7 +199,11 @@ def _hire_prepare(
 
 
 def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
-    employee = Employee.objects.filter(pk=employee_id, workplace=workplace).first()
+    employee = (
+        Employee.objects.filter(pk=employee_id, workplace=workplace).first()
+        if employee_id is not None
+        else None
+    )
     if employee is None:
         raise FieldErrors({"employee_id": [("not_found", "이 사업장의 근로자가 아닙니다.")]})
     return employee
@@ -207,7 +211,7 @@ def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
 
 def _exit_prepare(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     data: dict,
@@ -239,7 +243,7 @@ def _exit_prepare(
 
 def _pay_change_prepare(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     data: dict,
@@ -265,7 +269,7 @@ def _pay_change_prepare(
 
 def _workplace_prepare(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     data: dict,
@@ -306,7 +310,7 @@ def _covered(report: Report) -> list[str]:
     return [code for code in agency_codes() if adapter_for(code).covers(coverage)]
 
 
-def _fan_out(report: Report, *, actor: AbstractBaseUser, ip: str | None) -> list[str]:
+def _fan_out(report: Report, *, actor: User, ip: str | None) -> list[str]:
     """Insert the report, one submission and timeline entry per covered agency, the outbox row
     that sends them and the audit event (the caller holds the transaction)."""
     agencies = _covered(report)
@@ -363,11 +367,11 @@ def _fan_out(report: Report, *, actor: AbstractBaseUser, ip: str | None) -> list
     # The API answers with exactly these rows as committed (see report_as_dict), without reading
     # them back. A plain attribute, not the prefetch cache: later reads of report.submissions
     # still go to the database.
-    report.filed_submissions = submissions  # type: ignore[attr-defined]
+    report.filed_submissions = submissions  # type: ignore[attr-defined]  # read by filings.api
     return agencies
 
 
-def report_cancel(*, actor: AbstractBaseUser, report: Report, ip: str | None = None) -> Report:
+def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Report:
     """Cancel a report: queued sends stop; agencies that have it get their cancellation."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
@@ -429,7 +433,7 @@ def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Subm
 
 def report_correct(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     report: Report,
     data: dict[str, Any],
     ip: str | None = None,
@@ -471,7 +475,7 @@ def _dead() -> tuple[str, ...]:
 
 
 def employment_type_label(value: str) -> str:
-    return dict(EmploymentType.choices).get(value, value)
+    return str(dict(EmploymentType.choices).get(value, value))
 
 
 def idempotency_records_purge(*, older_than_hours: float = 24) -> int:

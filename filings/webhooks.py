@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -96,7 +96,7 @@ def webhook_url_check(url: str) -> None:
 
 def webhook_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     url: str,
     workplace: Workplace | None = None,
     firm: PayrollFirm | None = None,
@@ -124,7 +124,7 @@ def webhook_create(
     return endpoint, secret
 
 
-def webhook_disable(*, actor: AbstractBaseUser, endpoint: WebhookEndpoint) -> None:
+def webhook_disable(*, actor: User, endpoint: WebhookEndpoint) -> None:
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(
             disabled_at=timezone.now()
@@ -202,7 +202,7 @@ def webhook_enqueue_for_submission(
     return _enqueue(endpoints, EVENT_STATUS_CHANGED, submission_payload(submission, status))
 
 
-def webhook_test_send(*, actor: AbstractBaseUser, endpoint: WebhookEndpoint) -> WebhookDelivery:
+def webhook_test_send(*, actor: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
     data = {"message": "포털에서 보낸 시험 이벤트입니다.", "endpoint_id": endpoint.pk}
     (delivery_id,) = _enqueue([endpoint], EVENT_PING, data)
     return WebhookDelivery.objects.get(pk=delivery_id)

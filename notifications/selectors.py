@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from agencies.registry import agency_codes, insurance_labels
@@ -190,7 +190,7 @@ def draft_matching_report(draft: DraftEvent) -> Report | None:
 
 @dataclass(frozen=True)
 class Recipient:
-    user: AbstractBaseUser
+    user: User
     is_agent: bool  # reaches this workplace only through a payroll firm's delegation
 
 
@@ -226,15 +226,15 @@ def delegation_recipients(*, delegation: Delegation) -> list[Recipient]:
     return out
 
 
-def preference_for(user: AbstractBaseUser) -> NotificationPreference:
+def preference_for(user: User) -> NotificationPreference:
     """The stored choice, or the defaults (everything on) without writing a row."""
     found = NotificationPreference.objects.filter(user=user).first()
     return found or NotificationPreference(user=user)
 
 
-def notifications_for(user: AbstractBaseUser) -> QuerySet[Notification]:
+def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
-def unread_count(user: AbstractBaseUser) -> int:
+def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

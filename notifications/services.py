@@ -15,7 +15,7 @@ from itertools import groupby
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -389,7 +389,7 @@ def digest_email_send(*, digest_id: int) -> bool:
 
 def draft_event_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     kind: str,
     event_date: date,
@@ -416,9 +416,7 @@ def draft_event_create(
     return draft
 
 
-def draft_event_cancel(
-    *, actor: AbstractBaseUser, draft: DraftEvent, ip: str | None = None
-) -> None:
+def draft_event_cancel(*, actor: User, draft: DraftEvent, ip: str | None = None) -> None:
     with transaction.atomic():
         if DraftEvent.objects.filter(pk=draft.pk, cancelled_at__isnull=True).update(
             cancelled_at=timezone.now()
@@ -432,7 +430,7 @@ def draft_event_cancel(
             )
 
 
-def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> Notification | None:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification | None:
     """The caller's notification, now read; None when it is not theirs."""
     found = Notification.objects.filter(pk=notification_id, user=user).first()
     if found is not None and found.read_at is None:
@@ -441,14 +439,14 @@ def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> N
     return found
 
 
-def notifications_mark_all_read(*, user: AbstractBaseUser) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
 def preference_update(
-    *, user: AbstractBaseUser, email: bool, in_portal: bool, digest: bool
+    *, user: User, email: bool, in_portal: bool, digest: bool
 ) -> NotificationPreference:
     pref, _created = NotificationPreference.objects.update_or_create(
         user=user, defaults={"email": email, "in_portal": in_portal, "digest": digest}

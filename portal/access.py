@@ -6,10 +6,11 @@ Every view, API endpoint and selector asks here; nothing else looks at membershi
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -38,7 +39,8 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.OPERATOR: frozenset({Action.VIEW}),
 }
 
-User = AbstractBaseUser | AnonymousUser
+# Whoever a request carries: a signed-in account or the anonymous visitor.
+AnyUser = User | AnonymousUser
 
 
 def delegation_live_q(on: date, prefix: str = "") -> Q:
@@ -51,7 +53,9 @@ def delegation_live_q(on: date, prefix: str = "") -> Q:
     )
 
 
-def firms_acting_for(workplace_id: int | Any, *, on: date | None = None) -> QuerySet[Delegation]:
+def firms_acting_for(
+    workplace_id: int | Any, *, on: date | None = None
+) -> QuerySet[Delegation, Mapping[str, Any]]:
     """Firm ids with a delegation in force for the workplace (an id or an OuterRef)."""
     on = on or timezone.localdate()
     return Delegation.objects.filter(delegation_live_q(on), workplace_id=workplace_id).values(
@@ -59,17 +63,17 @@ def firms_acting_for(workplace_id: int | Any, *, on: date | None = None) -> Quer
     )
 
 
-def _membership_q(user: User, roles: set[Role]) -> Q:
+def _membership_q(user: AnyUser, roles: set[Role]) -> Q:
     member_roles = [r.value for r in roles if r in (Role.OWNER, Role.HR)]
     return Q(memberships__user=user, memberships__role__in=member_roles)
 
 
-def _delegation_q(user: User) -> Q:
+def _delegation_q(user: AnyUser) -> Q:
     today = timezone.localdate()
     return Q(delegations__firm__members=user) & delegation_live_q(today, prefix="delegations__")
 
 
-def workplaces_for(user: User, *, action: Action = Action.VIEW) -> QuerySet[Workplace]:
+def workplaces_for(user: AnyUser, *, action: Action = Action.VIEW) -> QuerySet[Workplace]:
     """Workplaces on which `user` may perform `action`."""
     if not user.is_authenticated or not user.is_active:
         return Workplace.objects.none()
@@ -133,7 +137,7 @@ def _workplace_with_role(
     return workplace, _role_of(user, workplace)
 
 
-def role_for(user: User, workplace: Workplace | int) -> Role | None:
+def role_for(user: AnyUser, workplace: Workplace | int) -> Role | None:
     """The strongest role `user` holds on the workplace today, or None."""
     if not user.is_authenticated or not user.is_active:
         return None
@@ -150,12 +154,12 @@ def role_allows_action(role: Role | None, action: Action) -> bool:
     return role is not None and action in _ALLOWED[role]
 
 
-def can(user: User, workplace: Workplace | int, action: Action) -> bool:
+def can(user: AnyUser, workplace: Workplace | int, action: Action) -> bool:
     return role_allows_action(role_for(user, workplace), action)
 
 
 def workplace_get_for(
-    user: User,
+    user: AnyUser,
     workplace_id: int | str,
     *,
     action: Action,
@@ -167,7 +171,7 @@ def workplace_get_for(
     one). The workplace, the role and the scope come back in one query.
     """
     try:
-        pk = int(workplace_id)  # type: ignore[arg-type]
+        pk = int(workplace_id)
         if not 0 < pk < 2**63:  # beyond bigint the database would error instead of "not found"
             raise ValueError
     except (ValueError, TypeError):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -58,7 +58,7 @@ def access_record_digest(record: AccessRecord) -> str:
 
 def access_records_append(
     *,
-    user: AbstractBaseUser,
+    user: User,
     ip: str | None,
     employee_ids: Iterable[int],
     action: str,

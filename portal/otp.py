@@ -19,16 +19,18 @@ import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.middleware import is_verified as otp_device_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.models import BackupCode
+from portal.request_types import AuthenticatedHttpRequest
 
 PENDING_KEY = "pre2fa"
 VERIFIED_AT_KEY = "otp_verified_at"
@@ -43,7 +45,7 @@ _BACKUP_ITERATIONS = 120_000
 # Pending sign-in (password passed, second factor not yet) --------------------------------------
 
 
-def pending_begin(request: HttpRequest, user: AbstractBaseUser, *, next_url: str = "") -> None:
+def pending_begin(request: HttpRequest, user: User, *, next_url: str = "") -> None:
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "uid": user.pk,
@@ -57,13 +59,14 @@ def pending_next(request: HttpRequest) -> str:
     return (request.session.get(PENDING_KEY) or {}).get("next", "")
 
 
-def pending_user(request: HttpRequest) -> AbstractBaseUser | None:
+def pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING_KEY)
     if not pending or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
         return None
     user = get_user_model().objects.filter(pk=pending["uid"], is_active=True).first()
     if user is not None:
-        user.backend = pending["backend"]
+        # What authenticate() would have set; login() reads it back (signin_complete).
+        user.backend = pending["backend"]  # type: ignore[attr-defined]  # ad hoc, as Django does
     return user
 
 
@@ -71,7 +74,7 @@ def pending_clear(request: HttpRequest) -> None:
     request.session.pop(PENDING_KEY, None)
 
 
-def signin_complete(request: HttpRequest, user: AbstractBaseUser, device: TOTPDevice) -> None:
+def signin_complete(request: HttpRequest, user: User, device: TOTPDevice) -> None:
     """Both factors passed: real login, device bound to the session, freshness stamped."""
     pending_clear(request)
     login(request, user, backend=getattr(user, "backend", None))
@@ -82,11 +85,11 @@ def signin_complete(request: HttpRequest, user: AbstractBaseUser, device: TOTPDe
 # Devices ----------------------------------------------------------------------------------------
 
 
-def totp_device_for(user: AbstractBaseUser) -> TOTPDevice | None:
+def totp_device_for(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
-def totp_enrolment_device(user: AbstractBaseUser) -> TOTPDevice:
+def totp_enrolment_device(user: User) -> TOTPDevice:
     """The unconfirmed device shown as a QR code until the user proves they scanned it."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
@@ -127,7 +130,7 @@ def _hash(secret: str) -> str:
     return hasher.encode(secret, hasher.salt(), iterations=_BACKUP_ITERATIONS)
 
 
-def backup_codes_issue(*, user: AbstractBaseUser) -> list[str]:
+def backup_codes_issue(*, user: User) -> list[str]:
     """Replace the user's backup codes with ten new ones; the plain codes exist only here."""
     codes: list[str] = []
     rows: list[BackupCode] = []
@@ -146,11 +149,11 @@ def backup_codes_issue(*, user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def backup_codes_left(*, user: AbstractBaseUser) -> int:
+def backup_codes_left(*, user: User) -> int:
     return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
 
 
-def backup_code_use(*, user: AbstractBaseUser, code: str) -> bool:
+def backup_code_use(*, user: User, code: str) -> bool:
     """True once per code: the row is marked used by a conditional update (no double spend)."""
     cleaned = "".join(c for c in code.lower() if c.isalnum())
     if len(cleaned) != 12:
@@ -171,9 +174,7 @@ def _looks_like_backup(token: str) -> bool:
     return len("".join(c for c in token if c.isalnum())) == 12
 
 
-def second_factor_check(
-    request: HttpRequest, *, user: AbstractBaseUser, token: str
-) -> TOTPDevice | None:
+def second_factor_check(request: HttpRequest, *, user: User, token: str) -> TOTPDevice | None:
     """Check a TOTP or backup code; a failure counts towards the account lockout (axes)."""
     device = totp_device_for(user)
     token = (token or "").strip()
@@ -194,8 +195,13 @@ def second_factor_check(
     return None
 
 
-def account_locked(request: HttpRequest, user: AbstractBaseUser) -> bool:
+def account_locked(request: HttpRequest, user: User) -> bool:
     return AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()})
+
+
+def user_is_verified(user: User | AnonymousUser) -> bool:
+    """Signed in with both factors: OTPMiddleware bound a device to this session's user."""
+    return user.is_authenticated and bool(otp_device_verified(user))
 
 
 # Freshness for sensitive actions ----------------------------------------------------------------
@@ -210,7 +216,7 @@ def otp_is_fresh(request: HttpRequest) -> bool:
     return at is not None and time.time() - float(at) < FRESH_SECONDS
 
 
-def otp_refresh(request: HttpRequest, token: str) -> bool:
+def otp_refresh(request: AuthenticatedHttpRequest, token: str) -> bool:
     """Re-verify a signed-in user for a sensitive action; True stamps the session fresh."""
     if second_factor_check(request, user=request.user, token=token) is None:
         return False
@@ -247,9 +253,8 @@ class AdminSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(_admin_prefix(get_script_prefix())):
-            user = request.user
-            if not (user.is_authenticated and user.is_verified()):
-                query = urlencode({"next": request.get_full_path()})
-                return HttpResponseRedirect(f"{reverse('portal:login')}?{query}")
+        admin = request.path.startswith(_admin_prefix(get_script_prefix()))
+        if admin and not user_is_verified(request.user):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('portal:login')}?{query}")
         return self.get_response(request)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -50,7 +50,7 @@ def constraint_violated(exc: IntegrityError) -> str:
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     obj: Any,
     workplace: Workplace | None = None,
@@ -66,7 +66,7 @@ def audit_record(
 
 def audit_event_build(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     action: str,
     obj: Any,
     workplace: Workplace | None = None,
@@ -106,7 +106,7 @@ def employee_set_rrn(
 
 def employee_create(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     workplace: Workplace,
     name: str,
     rrn: str,
@@ -147,7 +147,7 @@ def employee_rrn_decrypt(*, employee: Employee) -> str:
 
 def employee_rrn_reveal(
     *,
-    user: AbstractBaseUser,
+    user: User,
     employee: Employee,
     ip: str | None,
     action: str = AccessRecord.Action.VIEW,
@@ -165,7 +165,7 @@ def employee_rrn_reveal(
 
 def delegation_grant(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     firm: PayrollFirm,
     starts_on: date,
@@ -189,9 +189,7 @@ def delegation_grant(
     return delegation
 
 
-def delegation_revoke(
-    *, actor: AbstractBaseUser, delegation: Delegation, ip: str | None = None
-) -> Delegation:
+def delegation_revoke(*, actor: User, delegation: Delegation, ip: str | None = None) -> Delegation:
     if not can(actor, delegation.workplace_id, Action.MANAGE):
         raise PermissionDeniedError
     with transaction.atomic():
@@ -217,7 +215,7 @@ def api_key_hash(raw: str) -> str:
 
 def api_key_issue(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     workplaces: list[Workplace] | None = None,
 ) -> tuple[ApiKey, str]:
@@ -233,7 +231,7 @@ def api_key_issue(
     return key, raw
 
 
-def api_key_revoke(*, user: AbstractBaseUser, key: ApiKey) -> None:
+def api_key_revoke(*, user: User, key: ApiKey) -> None:
     with transaction.atomic():
         ApiKey.objects.filter(pk=key.pk, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -278,7 +276,7 @@ def management_number_provisional(brn: str) -> str:
 
 def workplace_register(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     business_registration_number: str,
     management_number: str = "",
@@ -357,7 +355,7 @@ def workplace_register(
 
 
 def membership_add_hr(
-    *, actor: AbstractBaseUser, workplace: Workplace, username: str, ip: str | None = None
+    *, actor: User, workplace: Workplace, username: str, ip: str | None = None
 ) -> Membership:
     """The owner adds HR staff; errors name the field in Korean."""
     if not can(actor, workplace, Action.MANAGE):
@@ -373,9 +371,7 @@ def membership_add_hr(
     return member
 
 
-def membership_remove(
-    *, actor: AbstractBaseUser, membership: Membership, ip: str | None = None
-) -> None:
+def membership_remove(*, actor: User, membership: Membership, ip: str | None = None) -> None:
     if not can(actor, membership.workplace_id, Action.MANAGE):
         raise PermissionDeniedError
     with transaction.atomic():
@@ -390,7 +386,7 @@ def membership_remove(
 
 
 def employee_update(
-    *, actor: AbstractBaseUser, employee: Employee, changes: dict[str, Any], ip: str | None = None
+    *, actor: User, employee: Employee, changes: dict[str, Any], ip: str | None = None
 ) -> Employee:
     """Change the editable fields and leave an audit trail of which fields changed."""
     errors = FieldErrors()

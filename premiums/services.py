@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
@@ -340,7 +340,7 @@ def bills_compute(
     *,
     workplaces: Iterable[Workplace],
     month: date,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     rates: RateBook | None = None,
     ip: str | None = None,
 ) -> list[Bill]:
@@ -371,7 +371,8 @@ def bills_compute(
         covered = covered_cache.get(flags)
         if covered is None:
             covered = covered_cache[flags] = _covered_from_flags(flags)
-        people[row[0]].append(_Person(*row[:-5], covered))
+        # mypy lets the starred fields fill every parameter, so `covered` looks one too many.
+        people[row[0]].append(_Person(*row[:-5], covered))  # type: ignore[call-arg]
     earlier = _earlier_acquisitions(
         [p for w in targets for p in people[w.pk] if _is_subsidy_candidate(p, w, month)]
     )
@@ -420,7 +421,7 @@ def bill_compute(
     *,
     workplace: Workplace,
     month: date,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     rates: RateBook | None = None,
     ip: str | None = None,
 ) -> Bill:
@@ -429,9 +430,7 @@ def bill_compute(
     return bill
 
 
-def bill_ensure(
-    *, workplace: Workplace, month: date, actor: AbstractBaseUser | None = None
-) -> Bill:
+def bill_ensure(*, workplace: Workplace, month: date, actor: User | None = None) -> Bill:
     """The stored bill, computed first if there is none yet."""
     bill = Bill.objects.filter(workplace=workplace, month=month_start(month)).first()
     if bill is not None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -167,7 +167,7 @@ def _brn(head: str) -> str:
     return head + str(brn_check_digit(head))
 
 
-def _user(username: str, flags: dict[str, bool]) -> AbstractBaseUser:
+def _user(username: str, flags: dict[str, bool]) -> User:
     user, created = get_user_model().objects.get_or_create(username=username, defaults=flags)
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -193,7 +193,7 @@ def _workplace(spec: DemoWorkplace) -> Workplace:
     return workplace
 
 
-def _delegate(*, firm: PayrollFirm, workplace: Workplace, owner: AbstractBaseUser) -> None:
+def _delegate(*, firm: PayrollFirm, workplace: Workplace, owner: User) -> None:
     if not Delegation.objects.filter(
         firm=firm, workplace=workplace, revoked_at__isnull=True
     ).exists():
@@ -202,7 +202,7 @@ def _delegate(*, firm: PayrollFirm, workplace: Workplace, owner: AbstractBaseUse
         )
 
 
-def _employee(*, workplace: Workplace, owner: AbstractBaseUser, worker: DemoWorker) -> None:
+def _employee(*, workplace: Workplace, owner: User, worker: DemoWorker) -> None:
     if employee_find_by_rrn(workplace=workplace, rrn=worker.rrn) is not None:
         return
     coverage = coverage_decide(
