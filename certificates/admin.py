@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from certificates.forms import RevokeForm
 from certificates.models import Certificate
 from certificates.services import certificate_revoke
+from portal.request_types import AuthenticatedHttpRequest
 
 
 @admin.register(Certificate)
@@ -37,7 +38,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("선택한 증명서 폐기(사유 입력)"), permissions=["change"])
     def revoke_selected(
-        self, request: HttpRequest, queryset: QuerySet[Certificate]
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Certificate]
     ) -> HttpResponse | None:
         form = RevokeForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():

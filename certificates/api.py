@@ -30,7 +30,7 @@ from certificates.services import (
 )
 from filings.serializers import ErrorSerializer, RequestSerializer
 from portal.access import Action
-from portal.api.access import api_check_scope, api_workplace
+from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import Gone
 from portal.models import Employee
@@ -97,7 +97,7 @@ def _reverified(request: Request) -> bool:
     # Only a browser session carries a second factor; an API key never counts as re-verified.
     if not isinstance(request.successful_authenticator, SessionAuthentication):
         return False
-    return otp_is_fresh(request)  # type: ignore[arg-type]
+    return otp_is_fresh(request)
 
 
 def certificate_as_dict(request: Request, certificate: Certificate) -> dict[str, Any]:
@@ -146,7 +146,7 @@ class CertificateListView(APIView):
             workplace_id = data["workplace_id"]
         workplace = api_workplace(request, workplace_id, action=Action.FILE)
         certificate = certificate_issue(
-            actor=request.user,
+            actor=api_caller(request),
             kind=data["kind"],
             employee=employee,
             workplace=workplace,
@@ -184,11 +184,13 @@ class CertificatePdfView(APIView):
         if not certificate.is_rendered:
             if certificate.is_revoked:
                 raise Gone("폐기된 증명서입니다.")
-            response = Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
-            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
+            pending = Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
+            pending["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return pending
         try:
-            pdf = certificate_pdf_fetch(user=request.user, certificate=certificate, ip=_ip(request))
+            pdf = certificate_pdf_fetch(
+                user=api_caller(request), certificate=certificate, ip=_ip(request)
+            )
         except PermissionDeniedError:
             raise Http404 from None
         response = HttpResponse(pdf, content_type="application/pdf")

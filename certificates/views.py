@@ -33,6 +33,7 @@ from certificates.signing import public_key_pem, verification_code_normalize
 from portal.access import Action
 from portal.errors import FieldErrors
 from portal.otp import otp_is_fresh
+from portal.request_types import AuthenticatedHttpRequest
 from portal.services import PermissionDeniedError
 
 VERDICTS = {
@@ -48,7 +49,7 @@ def _ip(request: HttpRequest) -> str | None:
 
 
 @login_required
-def certificate_list(request: HttpRequest) -> HttpResponse:
+def certificate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     certificates = certificates_for(request.user)[:200]
     return render(
         request,
@@ -59,7 +60,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def certificate_request(request: HttpRequest) -> HttpResponse:
+def certificate_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CertificateRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,7 +93,7 @@ def certificate_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_get_for(request.user, pk, action=Action.VIEW)
     if not certificate.is_rendered:
         messages.info(request, _("PDF를 만드는 중입니다. 잠시 후 다시 시도해 주세요."))
@@ -108,7 +109,7 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def certificate_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_get_for(request.user, pk, action=Action.VIEW)
     if not request.user.is_staff:
         raise Http404

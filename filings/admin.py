@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filings.delivery import submission_mark_manual, submission_retry
 from filings.models import Report, ReportEvent, Submission, SubmissionAttempt
+from portal.request_types import AuthenticatedHttpRequest
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -25,7 +26,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SubmissionInline(ReadOnlyInline):
     model = Submission
-    fields = [
+    fields = readonly_fields = (
         "agency",
         "action",
         "status",
@@ -33,14 +34,12 @@ class SubmissionInline(ReadOnlyInline):
         "result_message",
         "deadline",
         "attempts_count",
-    ]
-    readonly_fields = fields
+    )
 
 
 class EventInline(ReadOnlyInline):
     model = ReportEvent
-    fields = ["at", "agency", "status", "message"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "agency", "status", "message")
     show_change_link = False
 
 
@@ -63,8 +62,14 @@ class ReportAdmin(admin.ModelAdmin):
 
 class AttemptInline(ReadOnlyInline):
     model = SubmissionAttempt
-    fields = ["started_at", "kind", "outcome", "status_code", "duration_ms", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "started_at",
+        "kind",
+        "outcome",
+        "status_code",
+        "duration_ms",
+        "error",
+    )
 
 
 @admin.register(Submission)
@@ -93,13 +98,17 @@ class SubmissionAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=_("실패한 신고 다시 보내기"))
-    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+    def retry_selected(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Submission]
+    ) -> None:
         ip = request.META.get("REMOTE_ADDR")
         done = sum(submission_retry(actor=request.user, submission=s, ip=ip) for s in queryset)
         self.message_user(request, _("%d건을 다시 보내도록 했습니다.") % done, messages.SUCCESS)
 
     @admin.action(description=_("수동 처리로 전환"))
-    def mark_manual_selected(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+    def mark_manual_selected(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Submission]
+    ) -> None:
         ip = request.META.get("REMOTE_ADDR")
         done = sum(
             submission_mark_manual(actor=request.user, submission=s, ip=ip) for s in queryset

@@ -35,7 +35,7 @@ from filings.models import (
 from filings.selectors import report_as_dict, report_get_for, submission_as_dict
 from filings.services import report_cancel, report_correct, report_file
 from portal.access import Action
-from portal.api.access import api_check_scope, api_workplace
+from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.errors import domain_error_body
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from portal.api.idempotency import idempotent
@@ -169,7 +169,7 @@ class WorkplaceReportsView(ListAPIView):
     def post(self, request: Request, workplace_id: int) -> Response:
         workplace = api_workplace(request, workplace_id, action=Action.FILE)
         report, created = report_file(
-            actor=request.user,
+            actor=api_caller(request),
             workplace=workplace,
             data=_json_object(request),
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER) or None,
@@ -216,7 +216,7 @@ class ReportCancelView(APIView):
     def post(self, request: Request, report_id: int) -> Response:
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
-        report = report_cancel(actor=request.user, report=report, ip=_ip(request))
+        report = report_cancel(actor=api_caller(request), report=report, ip=_ip(request))
         report = report_get_for(request.user, report.pk)
         return Response(report_as_dict(report, with_events=True))
 
@@ -280,7 +280,7 @@ class ReportCorrectView(APIView):
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
         new = report_correct(
-            actor=request.user, report=report, data=_json_object(request), ip=_ip(request)
+            actor=api_caller(request), report=report, data=_json_object(request), ip=_ip(request)
         )
         new = report_get_for(request.user, new.pk)
         return Response(report_as_dict(new), status=status.HTTP_201_CREATED)
@@ -312,7 +312,7 @@ class WorkplaceBulkReportsView(APIView):
         form.is_valid(raise_exception=True)
         upload_file = form.validated_data["file"]
         upload, reused = bulk_validate(
-            actor=request.user,
+            actor=api_caller(request),
             workplace=workplace,
             content=upload_file.read(),
             filename=upload_file.name or "",
@@ -320,7 +320,7 @@ class WorkplaceBulkReportsView(APIView):
             ip=_ip(request),
         )
         if not form.validated_data["dry_run"] and upload.valid_rows:
-            bulk_file_start(actor=request.user, upload=upload, ip=_ip(request))
+            bulk_file_start(actor=api_caller(request), upload=upload, ip=_ip(request))
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(bulk_as_dict(upload, reused=reused), status=code)
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from notifications.models import (
     AlertDelivery,
@@ -43,10 +44,10 @@ class NotificationAdmin(admin.ModelAdmin):
 class _ReadOnly(admin.ModelAdmin):
     """The sending record: looked at, never edited (editing would break exactly-once)."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

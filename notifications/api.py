@@ -16,7 +16,7 @@ from filings.serializers import ErrorSerializer
 from notifications.models import Notification
 from notifications.selectors import notifications_for, workplace_deadlines
 from portal.access import Action
-from portal.api.access import api_workplace
+from portal.api.access import api_caller, api_workplace
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="인증 필요"),
@@ -71,4 +71,4 @@ class NotificationListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return notifications_for(self.request.user)
+        return notifications_for(api_caller(self.request))

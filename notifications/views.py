@@ -16,6 +16,7 @@ from notifications import selectors, services
 from notifications.forms import DraftEventForm, PreferenceForm
 from notifications.models import DraftEvent
 from portal.access import Action, can, workplace_get_for
+from portal.request_types import AuthenticatedHttpRequest
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -23,7 +24,7 @@ def _ip(request: HttpRequest) -> str | None:
 
 
 @login_required
-def centre(request: HttpRequest) -> HttpResponse:
+def centre(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -32,14 +33,14 @@ def centre(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def read_all(request: HttpRequest) -> HttpResponse:
+def read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.notifications_mark_all_read(user=request.user)
     return redirect("notifications:centre")
 
 
 @login_required
 @require_POST
-def open_one(request: HttpRequest, notification_id: int) -> HttpResponse:
+def open_one(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
     found = services.notification_mark_read(user=request.user, notification_id=notification_id)
     if found is None:
         raise Http404
@@ -51,7 +52,7 @@ def open_one(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = selectors.preference_for(request.user)
     form = PreferenceForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
@@ -67,7 +68,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def deadlines(request: HttpRequest, workplace_id: int) -> HttpResponse:
+def deadlines(request: AuthenticatedHttpRequest, workplace_id: int) -> HttpResponse:
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     may_file = can(request.user, workplace, Action.FILE)
     form = DraftEventForm(request.POST or None)
@@ -100,7 +101,7 @@ def deadlines(request: HttpRequest, workplace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_cancel(request: HttpRequest, draft_id: int) -> HttpResponse:
+def draft_cancel(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
     draft = get_object_or_404(DraftEvent, pk=draft_id)
     workplace_get_for(request.user, draft.workplace_id, action=Action.FILE)
     services.draft_event_cancel(actor=request.user, draft=draft, ip=_ip(request))

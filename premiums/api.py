@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from filings.serializers import ErrorSerializer
 from portal.access import Action
-from portal.api.access import api_workplace
+from portal.api.access import api_caller, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from premiums import serializers as s
@@ -82,5 +82,5 @@ class WorkplaceBillView(APIView):
             raise FieldErrors(
                 {"month": [("month.format", "귀속 월은 YYYY-MM 형식이어야 합니다(예: 2026-03).")]}
             )
-        bill = bill_ensure(workplace=workplace, month=first_day, actor=request.user)
+        bill = bill_ensure(workplace=workplace, month=first_day, actor=api_caller(request))
         return Response(bill_as_dict(bill=bill))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.access import Action, workplace_get_for, workplaces_for
 from portal.errors import FieldErrors
+from portal.request_types import AuthenticatedHttpRequest
 from premiums.billing import month_parse, months_before
 from premiums.forms import QuoteForm
 from premiums.models import Bill
@@ -69,7 +70,7 @@ def bill_current(request: HttpRequest, workplace_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def bill_detail(request: HttpRequest, workplace_id: int, month: str) -> HttpResponse:
+def bill_detail(request: AuthenticatedHttpRequest, workplace_id: int, month: str) -> HttpResponse:
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     first_day = _month_or_404(month)
     try:
@@ -119,7 +120,9 @@ def _export_rows(bill: Bill) -> list[list[Any]]:
     return rows
 
 
-def _export_bill(request: HttpRequest, workplace_id: int, month: str) -> tuple[Bill, str]:
+def _export_bill(
+    request: AuthenticatedHttpRequest, workplace_id: int, month: str
+) -> tuple[Bill, str]:
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     first_day = _month_or_404(month)
     try:
@@ -131,7 +134,7 @@ def _export_bill(request: HttpRequest, workplace_id: int, month: str) -> tuple[B
 
 @login_required
 @require_safe
-def bill_csv(request: HttpRequest, workplace_id: int, month: str) -> HttpResponse:
+def bill_csv(request: AuthenticatedHttpRequest, workplace_id: int, month: str) -> HttpResponse:
     bill, stem = _export_bill(request, workplace_id, month)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -145,12 +148,14 @@ def bill_csv(request: HttpRequest, workplace_id: int, month: str) -> HttpRespons
 
 @login_required
 @require_safe
-def bill_xlsx(request: HttpRequest, workplace_id: int, month: str) -> HttpResponse:
+def bill_xlsx(request: AuthenticatedHttpRequest, workplace_id: int, month: str) -> HttpResponse:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     bill, stem = _export_bill(request, workplace_id, month)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook opens on one worksheet
     sheet.title = f"{bill.month:%Y-%m}"
     sheet.append([label for label, _attr in EXPORT_COLUMNS])
     for row in _export_rows(bill):

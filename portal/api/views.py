@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from filings import serializers as fs
 from portal.access import Action, workplaces_for
-from portal.api.access import api_check_scope, api_workplace
+from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
@@ -55,7 +55,7 @@ class WorkplaceListView(ListAPIView):
     serializer_class = WorkplaceSerializer
     pagination_class = None
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Workplace]:
         qs = workplaces_for(self.request.user)
         key = self.request.auth
         if key is not None and hasattr(key, "workplaces") and key.workplaces.exists():
@@ -151,7 +151,7 @@ class WorkplaceEmployeesView(ListAPIView):
             )
         try:
             employee = employee_create(
-                actor=request.user,
+                actor=api_caller(request),
                 workplace=workplace,
                 name=data.pop("name"),
                 rrn=data.pop("rrn"),
@@ -201,7 +201,7 @@ class EmployeeDetailView(APIView):
         form = fs.EmployeeUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         employee = employee_update(
-            actor=request.user,
+            actor=api_caller(request),
             employee=employee,
             changes=dict(form.validated_data),
             ip=_ip(request),

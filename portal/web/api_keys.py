@@ -5,10 +5,14 @@ Mounted from portal.web.urls with one include line; names live in the "portal" n
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -27,7 +31,8 @@ from filings.models import BulkUpload, WebhookDelivery, WebhookEndpoint
 from filings.webhooks import webhook_create, webhook_disable, webhook_test_send
 from portal.access import Action, workplaces_for
 from portal.errors import FieldErrors
-from portal.models import ApiKey, PayrollFirm
+from portal.models import ApiKey, PayrollFirm, Workplace
+from portal.request_types import AuthenticatedHttpRequest
 from portal.services import api_key_issue, api_key_revoke
 from portal.web.views.common import client_ip, current_or_none, verified_required
 
@@ -36,18 +41,19 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("키 이름"), max_length=100)
     workplaces = forms.ModelMultipleChoiceField(
         label=gettext_lazy("사용할 사업장(비우면 접근 가능한 모든 사업장)"),
-        queryset=None,
+        queryset=Workplace.objects.none(),  # the user's own, set per form
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["workplaces"].queryset = workplaces_for(user).order_by("name")  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["workplaces"])
+        field.queryset = workplaces_for(user).order_by("name")
 
 
 @verified_required
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -68,7 +74,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+def api_key_revoke_view(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     key = ApiKey.objects.filter(pk=key_id, user=request.user).first()
     if key is None:
         raise Http404
@@ -82,12 +88,12 @@ class WebhookForm(forms.Form):
     url = forms.URLField(label=gettext_lazy("수신 URL"), max_length=500, assume_scheme="https")
     description = forms.CharField(label=gettext_lazy("설명"), max_length=200, required=False)
 
-    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["target"].choices = choices  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["target"]).choices = choices
 
 
-def _webhook_targets(request: HttpRequest) -> list[tuple[str, str]]:
+def _webhook_targets(request: AuthenticatedHttpRequest) -> list[tuple[str, str]]:
     choices = []
     workplace = current_or_none(request, Action.MANAGE)
     if workplace is not None:
@@ -99,7 +105,7 @@ def _webhook_targets(request: HttpRequest) -> list[tuple[str, str]]:
     return choices
 
 
-def _my_endpoints(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _my_endpoints(request: AuthenticatedHttpRequest) -> QuerySet[WebhookEndpoint]:
     workplace = current_or_none(request, Action.MANAGE)
     firms = PayrollFirm.objects.filter(members=request.user).values("id")
     qs = WebhookEndpoint.objects.filter(firm_id__in=firms)
@@ -109,25 +115,26 @@ def _my_endpoints(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @verified_required
-def webhooks(request: HttpRequest) -> HttpResponse:
+def webhooks(request: AuthenticatedHttpRequest) -> HttpResponse:
     choices = _webhook_targets(request)
     form = WebhookForm(request.POST or None, choices=choices)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         kind, _sep, pk = form.cleaned_data["target"].partition(":")
-        target = (
-            {"workplace": current_or_none(request, Action.MANAGE)}
-            if kind == "w"
-            else {"firm": PayrollFirm.objects.filter(pk=pk, members=request.user).first()}
-        )
-        if not any(target.values()):
+        workplace, firm = None, None
+        if kind == "w":
+            workplace = current_or_none(request, Action.MANAGE)
+        else:
+            firm = PayrollFirm.objects.filter(pk=pk, members=request.user).first()
+        if workplace is None and firm is None:
             raise Http404
         try:
             endpoint, secret = webhook_create(
                 actor=request.user,
                 url=form.cleaned_data["url"],
                 description=form.cleaned_data["description"],
-                **target,
+                workplace=workplace,
+                firm=firm,
             )
         except FieldErrors as exc:
             for _field, pairs in exc.fields.items():
@@ -148,7 +155,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+def _endpoint(request: AuthenticatedHttpRequest, endpoint_id: int) -> WebhookEndpoint:
     endpoint = _my_endpoints(request).filter(pk=endpoint_id).first()
     if endpoint is None:
         raise Http404
@@ -156,7 +163,7 @@ def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
 
 
 @verified_required
-def webhook_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_detail(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     deliveries = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
@@ -165,7 +172,7 @@ def webhook_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @verified_required
 @require_POST
-def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_test(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     if endpoint.disabled_at is None:
         webhook_test_send(actor=request.user, endpoint=endpoint)
@@ -177,7 +184,7 @@ def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @verified_required
 @require_POST
-def webhook_disable_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def webhook_disable_view(request: AuthenticatedHttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     webhook_disable(actor=request.user, endpoint=endpoint)
     messages.success(request, _("웹훅을 해제했습니다."))
@@ -191,7 +198,7 @@ class BulkUploadForm(forms.Form):
     )
 
 
-def _filing_workplace(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _filing_workplace(request: AuthenticatedHttpRequest) -> Workplace:
     workplace = current_or_none(request, Action.FILE)
     if workplace is None:
         raise Http404
@@ -199,7 +206,7 @@ def _filing_workplace(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @verified_required
-def bulk_upload(request: HttpRequest) -> HttpResponse:
+def bulk_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = _filing_workplace(request)
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -238,7 +245,7 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
 
 
 @verified_required
-def bulk_template_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def bulk_template_download(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in COLUMNS or fmt not in ("csv", "xlsx"):
         raise Http404
     content, filename, content_type = bulk_template(kind=kind, fmt=fmt)
@@ -253,7 +260,7 @@ def _quote(filename: str) -> str:
     return quote(filename)
 
 
-def _upload(request: HttpRequest, upload_id: int) -> BulkUpload:
+def _upload(request: AuthenticatedHttpRequest, upload_id: int) -> BulkUpload:
     workplaces = workplaces_for(request.user, action=Action.FILE)
     upload = BulkUpload.objects.filter(pk=upload_id, workplace__in=workplaces).first()
     if upload is None:
@@ -262,7 +269,7 @@ def _upload(request: HttpRequest, upload_id: int) -> BulkUpload:
 
 
 @verified_required
-def bulk_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+def bulk_detail(request: AuthenticatedHttpRequest, upload_id: int) -> HttpResponse:
     upload = _upload(request, upload_id)
     errors = bulk_errors(upload)
     page = Paginator(errors, 200).get_page(request.GET.get("page"))
@@ -270,14 +277,14 @@ def bulk_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @verified_required
-def bulk_progress(request: HttpRequest, upload_id: int) -> HttpResponse:
+def bulk_progress(request: AuthenticatedHttpRequest, upload_id: int) -> HttpResponse:
     upload = _upload(request, upload_id)
     return render(request, "api/_bulk_progress.html", {"upload": upload})
 
 
 @verified_required
 @require_POST
-def bulk_file_view(request: HttpRequest, upload_id: int) -> HttpResponse:
+def bulk_file_view(request: AuthenticatedHttpRequest, upload_id: int) -> HttpResponse:
     upload = _upload(request, upload_id)
     if bulk_file_start(actor=request.user, upload=upload, ip=client_ip(request)):
         messages.success(

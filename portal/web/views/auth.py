@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -14,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from portal import otp
+from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import OtpForm
 
 
@@ -31,7 +33,7 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: auth_views.AuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         otp.pending_begin(self.request, user, next_url=self.get_redirect_url())
         if otp.totp_device_for(user) is None:
@@ -108,7 +110,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("token")
-def otp_reverify(request: HttpRequest) -> HttpResponse:
+def otp_reverify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Fresh code for a sensitive action reached by a link (the certificates pages use it)."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     form = OtpForm(request.POST or None)
@@ -123,7 +125,7 @@ def otp_reverify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def backup_codes_renew(request: HttpRequest) -> HttpResponse:
+def backup_codes_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     """New set of backup codes (the old ones stop working); needs a fresh code."""
     if request.method == "POST":
         form = OtpForm(request.POST)

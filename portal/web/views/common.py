@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth import logout
@@ -16,23 +16,29 @@ from django.utils.translation import gettext as _
 from portal import otp
 from portal.access import Action
 from portal.models import Workplace
-from portal.web.selectors import workplace_current
+from portal.request_types import AuthenticatedHttpRequest, PortalHttpRequest
 from portal.web.forms import SensitiveForm
+from portal.web.selectors import workplace_current
+
+P = ParamSpec("P")
 
 
-def verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def verified_required(
+    view: Callable[Concatenate[AuthenticatedHttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[PortalHttpRequest, P], HttpResponse]:
     """Signed in with both factors (a password-only session never reaches a portal page)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PortalHttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         user = request.user
-        if not (user.is_authenticated and user.is_verified()):
+        if not (user.is_authenticated and otp.user_is_verified(user)):
             query = urlencode({"next": request.get_full_path()})
             response = HttpResponseRedirect(f"{reverse('portal:login')}?{query}")
             if request.htmx:
                 response["HX-Redirect"] = response.url
             return response
-        return view(request, *args, **kwargs)
+        # Checked just above: the user is a signed-in account.
+        return view(cast(AuthenticatedHttpRequest, request), *args, **kwargs)
 
     return wrapper
 
@@ -49,7 +55,7 @@ def no_workplace(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/no_workplace.html", status=200)
 
 
-def fresh_code_ok(request: HttpRequest, form: SensitiveForm) -> bool | HttpResponse:
+def fresh_code_ok(request: AuthenticatedHttpRequest, form: SensitiveForm) -> bool | HttpResponse:
     """True if the last code is recent or the form carries a good one; else an error on the field.
 
     Returns a response when the account just got locked (the user is signed out).

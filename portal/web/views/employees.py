@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import logout
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -12,13 +12,14 @@ from django.views.decorators.http import require_POST
 from portal import otp
 from portal.access import Action, can
 from portal.models import Employee
-from portal.web.selectors import employees_of
+from portal.request_types import AuthenticatedHttpRequest
 from portal.services import PermissionDeniedError, employee_rrn_reveal
+from portal.web.selectors import employees_of
 from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
 @verified_required
-def employee_list(request: HttpRequest) -> HttpResponse:
+def employee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = current_or_none(request)
     if workplace is None:
         return render(request, "portal/no_workplace.html")
@@ -37,7 +38,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 @verified_required
 @require_POST
 @sensitive_post_parameters("token")
-def employee_rrn(request: HttpRequest, employee_id: int) -> HttpResponse:
+def employee_rrn(request: AuthenticatedHttpRequest, employee_id: int) -> HttpResponse:
     """htmx: the full number if the last code is fresh (or one is given now), else a code prompt."""
     employee = Employee.objects.filter(pk=employee_id).select_related("workplace").first()
     if employee is None or not can(request.user, employee.workplace_id, Action.FILE):

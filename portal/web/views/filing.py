@@ -7,10 +7,10 @@ import contextlib
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from portal.access import Action
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import Employee, Workplace
-from portal.web.selectors import employees_of
+from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import (
     ExitForm,
     HireForm,
@@ -38,7 +38,11 @@ from portal.web.forms import (
     WorkplaceRegistrationForm,
     agency_label,
 )
+from portal.web.selectors import employees_of
 from portal.web.views.common import client_ip, current_or_none, fresh_code_ok, verified_required
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 FORMS: dict[str, type[SensitiveForm]] = {
     ReportKind.HIRE: HireForm,
@@ -48,7 +52,7 @@ FORMS: dict[str, type[SensitiveForm]] = {
     ReportKind.WORKPLACE_CHANGE: WorkplaceChangeForm,
     ReportKind.WORKPLACE_CLOSURE: WorkplaceClosureForm,
 }
-TITLES = {
+TITLES: dict[str, StrPromise] = {
     ReportKind.HIRE: gettext_lazy("입사(자격취득) 신고"),
     ReportKind.EXIT: gettext_lazy("퇴사(자격상실) 신고"),
     ReportKind.PAY_CHANGE: gettext_lazy("보수월액 변경 신고"),
@@ -71,7 +75,7 @@ def _data_of(form: Any, kind: str, workplace: Workplace) -> dict[str, Any]:
     return form.to_data()
 
 
-def _file_page(request: HttpRequest, kind: str) -> HttpResponse:
+def _file_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     workplace = current_or_none(request, Action.FILE)
     if workplace is None:
         return render(request, "portal/no_workplace.html", status=403)
@@ -117,32 +121,32 @@ def _file_page(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @verified_required
-def hire(request: HttpRequest) -> HttpResponse:
+def hire(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.HIRE)
 
 
 @verified_required
-def exit_(request: HttpRequest) -> HttpResponse:
+def exit_(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.EXIT)
 
 
 @verified_required
-def pay_change(request: HttpRequest) -> HttpResponse:
+def pay_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.PAY_CHANGE)
 
 
 @verified_required
-def workplace_registration(request: HttpRequest) -> HttpResponse:
+def workplace_registration(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.WORKPLACE_REGISTRATION)
 
 
 @verified_required
-def workplace_change(request: HttpRequest) -> HttpResponse:
+def workplace_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.WORKPLACE_CHANGE)
 
 
 @verified_required
-def workplace_closure(request: HttpRequest) -> HttpResponse:
+def workplace_closure(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _file_page(request, ReportKind.WORKPLACE_CLOSURE)
 
 
@@ -164,7 +168,7 @@ def _int(value: str) -> int | None:
 
 @verified_required
 @require_POST
-def hire_preview(request: HttpRequest) -> HttpResponse:
+def hire_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Four coverage decisions for what is typed so far; nothing is stored."""
     p = request.POST
     birth: date | None = None
@@ -212,7 +216,7 @@ def hire_preview(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def exit_preview(request: HttpRequest) -> HttpResponse:
+def exit_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The loss date and the code each agency will receive, from the plain-Korean reason."""
     workplace = current_or_none(request, Action.FILE)
     p = request.POST
@@ -255,8 +259,7 @@ def exit_preview(request: HttpRequest) -> HttpResponse:
 
 def _initial_from(report: Report) -> dict[str, Any]:
     data = dict(report.data or {})
-    if report.kind == ReportKind.HIRE and report.employee_id:
-        employee = report.employee
+    if report.kind == ReportKind.HIRE and (employee := report.employee) is not None:
         data.update(name=employee.name, nationality=employee.nationality, visa=employee.visa)
     if report.kind == ReportKind.EXIT:
         data["employee_id"] = str(report.employee_id or "")
@@ -266,7 +269,7 @@ def _initial_from(report: Report) -> dict[str, Any]:
 
 
 @verified_required
-def report_correct_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_correct_view(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = report_get_for(request.user, report_id, action=Action.FILE)
     if report.kind == ReportKind.WORKPLACE_REGISTRATION:
         messages.error(request, _("성립 신고는 정정할 수 없습니다. 취소 후 다시 신고해 주세요."))

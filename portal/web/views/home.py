@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal.access import Action, workplace_get_for
 from portal.models import Workplace
+from portal.request_types import AuthenticatedHttpRequest
 from portal.web.selectors import (
     CURRENT_KEY,
     agent_board,
@@ -20,7 +21,7 @@ from portal.web.views.common import current_or_none, verified_required
 
 
 @verified_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = current_or_none(request)
     if workplace is None:
         return render(request, "portal/no_workplace.html")
@@ -39,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def workplace_switch(request: HttpRequest) -> HttpResponse:
+def workplace_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = workplace_get_for(
         request.user, request.POST.get("workplace", ""), action=Action.VIEW
     )
@@ -54,7 +55,7 @@ def workplace_switch(request: HttpRequest) -> HttpResponse:
 
 
 @verified_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = agent_board(request)
     return render(
         request,
@@ -70,7 +71,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def board_open(request: HttpRequest, workplace_id: int) -> HttpResponse:
+def board_open(request: AuthenticatedHttpRequest, workplace_id: int) -> HttpResponse:
     """From the board straight into one client's report list."""
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     request.session[CURRENT_KEY] = workplace.pk

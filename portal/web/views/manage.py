@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from portal.access import Action
 from portal.errors import FieldErrors
 from portal.models import Delegation, Membership, PayrollFirm, Workplace
-from portal.web.selectors import CURRENT_KEY
+from portal.request_types import AuthenticatedHttpRequest
 from portal.services import (
     delegation_grant,
     delegation_revoke,
@@ -21,6 +21,7 @@ from portal.services import (
     workplace_register,
 )
 from portal.web.forms import DelegationGrantForm, MemberAddForm, WorkplaceRegisterForm
+from portal.web.selectors import CURRENT_KEY
 from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
@@ -32,7 +33,7 @@ def _owned(request: HttpRequest) -> Workplace:
 
 
 @verified_required
-def workplace_new(request: HttpRequest) -> HttpResponse:
+def workplace_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Register a workplace: usable at once, its owner the person registering it."""
     form = WorkplaceRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +56,7 @@ def workplace_new(request: HttpRequest) -> HttpResponse:
 
 
 @verified_required
-def delegations(request: HttpRequest) -> HttpResponse:
+def delegations(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = _owned(request)
     form = DelegationGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -86,7 +87,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def delegation_revoke_view(request: HttpRequest, delegation_id: int) -> HttpResponse:
+def delegation_revoke_view(request: AuthenticatedHttpRequest, delegation_id: int) -> HttpResponse:
     workplace = _owned(request)
     delegation = Delegation.objects.filter(pk=delegation_id, workplace=workplace).first()
     if delegation is None:
@@ -99,7 +100,7 @@ def delegation_revoke_view(request: HttpRequest, delegation_id: int) -> HttpResp
 
 
 @verified_required
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = _owned(request)
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +125,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 @require_POST
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
     workplace = _owned(request)
     member = Membership.objects.filter(
         pk=membership_id, workplace=workplace, role=Membership.Role.HR

@@ -24,8 +24,9 @@ from filings.models import (
 from filings.selectors import agency_order, report_get_for
 from filings.services import ReportStateError, report_cancel
 from portal.access import Action
-from portal.web.selectors import CURRENT_KEY, reports_filtered, role_allows
+from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import ReportFilterForm, agency_label
+from portal.web.selectors import CURRENT_KEY, reports_filtered, role_allows
 from portal.web.views.common import client_ip, current_or_none, verified_required
 
 PAGE_SIZE = 50
@@ -37,7 +38,7 @@ EVENT_LABELS = {
 
 
 @verified_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = current_or_none(request)
     form = ReportFilterForm(request.GET or None)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
@@ -75,8 +76,9 @@ def _timeline(report: Report) -> dict[str, Any]:
         )
     events = list(ReportEvent.objects.filter(report=report).order_by("at", "id"))
     for event in events:
-        event.agency_label = agency_label(event.agency) if event.agency else ""
-        event.status_label = EVENT_LABELS.get(event.status, event.status)
+        # Labels for the template, carried on the rows it iterates.
+        event.agency_label = agency_label(event.agency) if event.agency else ""  # type: ignore[attr-defined]  # template-only
+        event.status_label = EVENT_LABELS.get(event.status, event.status)  # type: ignore[attr-defined]  # template-only
     live = report.status in OPEN_REPORT or any(not s.is_final for s in subs)
     return {"report": report, "cards": cards, "events": events, "live": live}
 
@@ -91,7 +93,7 @@ def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
 
 
 @verified_required
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = report_get_for(request.user, report_id)
     # Opening a report of another client makes that client the current workplace (switcher).
     request.session[CURRENT_KEY] = report.workplace_id
@@ -100,7 +102,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @verified_required
-def report_timeline(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_timeline(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     """The htmx poll target: re-rendered every 2 s while anything is still moving."""
     report = report_get_for(request.user, report_id)
     context = {**_timeline(report), **_actions(request, report)}
@@ -109,7 +111,7 @@ def report_timeline(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @verified_required
 @require_POST
-def report_cancel_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_cancel_view(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = report_get_for(request.user, report_id, action=Action.FILE)
     try:
         report_cancel(actor=request.user, report=report, ip=client_ip(request))
