@@ -40,7 +40,9 @@ class Exchange(Generic[T]):
     value: T | None = None
 
     def with_value(self, value: U) -> Exchange[U]:
-        return replace(self, value=value)  # type: ignore[return-value]
+        # The same exchange carrying a value of another type (no other field depends on T).
+        untyped: Exchange[Any] = self
+        return replace(untyped, value=value)
 
 
 class AgencyError(Exception):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import CertificateKind
 from certificates.services import PURPOSE_MAX_LENGTH, REVOKE_REASON_MAX_LENGTH
 from portal.access import Action, workplaces_for
-from portal.models import Employee
+from portal.models import Employee, Workplace
 
 OTHER = "other"
 PURPOSES = [
@@ -28,10 +28,11 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 class CertificateRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("증명서 종류"), choices=CertificateKind.choices)
-    workplace = forms.ModelChoiceField(label=_("사업장"), queryset=None)  # type: ignore[arg-type]
+    # Both querysets are the user's own, set per form.
+    workplace = forms.ModelChoiceField(label=_("사업장"), queryset=Workplace.objects.none())
     employee = forms.ModelChoiceField(
         label=_("근로자(가입내역 확인서)"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Employee.objects.none(),
         required=False,
     )
     purpose = forms.ChoiceField(label=_("용도"), choices=PURPOSES)
@@ -43,13 +44,13 @@ class CertificateRequestForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         workplaces = workplaces_for(user, action=Action.FILE).order_by("name")
-        self.fields["workplace"].queryset = workplaces  # type: ignore[attr-defined]
-        self.fields["employee"].queryset = (  # type: ignore[attr-defined]
-            Employee.objects.filter(workplace__in=workplaces).select_related("workplace")
-        )
+        cast(forms.ModelChoiceField, self.fields["workplace"]).queryset = workplaces
+        cast(forms.ModelChoiceField, self.fields["employee"]).queryset = Employee.objects.filter(
+            workplace__in=workplaces
+        ).select_related("workplace")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import segno
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -103,7 +104,8 @@ def certificate_html_render(*, context: Mapping[str, Any], template: str) -> str
 
 def _css_text(*, use_subset: bool) -> str:
     fonts = cert_fonts_ensure()
-    layout = get_template(STYLESHEET_TEMPLATE).template.source
+    # The Django engine's template wraps the compiled one, which keeps its source.
+    layout = cast(DjangoTemplate, get_template(STYLESHEET_TEMPLATE)).template.source
     return font_face_css(fonts, use_subset=use_subset) + layout
 
 

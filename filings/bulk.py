@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -110,9 +110,11 @@ def bulk_template(*, kind: str, fmt: str) -> tuple[bytes, str, str]:
         # BOM: Excel opens UTF-8 CSV with Korean headers correctly only with it.
         return ("\ufeff" + out.getvalue()).encode(), f"{label}신고_양식.csv", "text/csv"
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
     ws.title = f"{label}신고"
     ws.append(headers)
     ws.append(example)
@@ -269,7 +271,7 @@ def _existing_upload(workplace: Workplace, sha: str, kind: str | None) -> BulkUp
 
 def bulk_validate(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     workplace: Workplace,
     content: bytes,
     filename: str = "",
@@ -484,7 +486,7 @@ def bulk_as_dict(upload: BulkUpload, *, reused: bool = False) -> dict[str, Any]:
     }
 
 
-def bulk_file_start(*, actor: AbstractBaseUser, upload: BulkUpload, ip: str | None = None) -> bool:
+def bulk_file_start(*, actor: User, upload: BulkUpload, ip: str | None = None) -> bool:
     """Queue filing of every valid row; False if it was already started."""
     with transaction.atomic():
         started = BulkUpload.objects.filter(

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies.base import Filing, Receipt, Result
@@ -149,7 +150,7 @@ def _new_event(submission: Submission, status: str, message: str) -> ReportEvent
 
 def _record(
     sub: Submission,
-    mine,  # type: ignore[no-untyped-def]
+    mine: QuerySet[Submission],  # the submission fenced on our claim
     fields: dict,
     events: list[tuple[str, str]],
     attempt: SubmissionAttempt | None = None,
@@ -201,9 +202,12 @@ def _blocked(submission: Submission) -> bool:
             SubmissionStatus.SENDING,
         )
     # A corrected hire waits for the old acquisition's cancellation at the same agency.
+    superseded_id = submission.report.supersedes_id
+    if superseded_id is None:
+        return False
     return (
         Submission.objects.filter(
-            report_id=submission.report.supersedes_id,
+            report_id=superseded_id,
             agency=submission.agency,
             action=Submission.Action.CANCEL,
         )
@@ -429,7 +433,7 @@ def result_changes(
 
 def _apply_result(
     sub: Submission,
-    mine,  # type: ignore[no-untyped-def]
+    mine: QuerySet[Submission],  # the submission fenced on our claim
     answer: Receipt | Result,
     *,
     via: str,
@@ -563,7 +567,7 @@ def submissions_to_poll(*, limit: int = 1000) -> list[int]:
     )
 
 
-def submission_retry(*, actor, submission: Submission, ip: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+def submission_retry(*, actor: User, submission: Submission, ip: str | None = None) -> bool:
     """Operator action: give a failed submission a fresh retry budget."""
     with transaction.atomic():
         done = Submission.objects.filter(
@@ -579,7 +583,7 @@ def submission_retry(*, actor, submission: Submission, ip: str | None = None) ->
     return bool(done)
 
 
-def submission_mark_manual(*, actor, submission: Submission, ip: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+def submission_mark_manual(*, actor: User, submission: Submission, ip: str | None = None) -> bool:
     """Operator action: take a submission out of automatic handling."""
     with transaction.atomic():
         done = (

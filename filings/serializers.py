@@ -167,7 +167,7 @@ class ErrorFieldSerializer(serializers.Serializer):
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=ErrorFieldSerializer(many=True), required=False)
+    fields = serializers.DictField(child=ErrorFieldSerializer(many=True), required=False)  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -227,7 +227,7 @@ class BulkUploadSerializer(serializers.Serializer):
     filed_rows = serializers.IntegerField()
     failed_rows = serializers.IntegerField()
     reused = serializers.BooleanField(help_text="같은 파일을 이미 올린 적이 있어 그 결과를 돌려줌")
-    errors = BulkRowErrorSerializer(many=True)
+    errors = BulkRowErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
 
 
 class EmployeeSerializer(serializers.Serializer):

@@ -229,9 +229,11 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
     else:
         try:
             weekly_hours = Decimal(str(raw_hours))
+            exponent = weekly_hours.as_tuple().exponent  # a letter for NaN and infinity
             if (
                 not Decimal(0) < weekly_hours <= Decimal(68)
-                or weekly_hours.as_tuple().exponent < -1
+                or not isinstance(exponent, int)
+                or exponent < -1
             ):
                 raise InvalidOperation
         except (InvalidOperation, ValueError):

@@ -62,7 +62,7 @@ def _task_call(task: str, args: list[Any], countdown: float | None = None) -> No
             with _task_import_lock:
                 app.loader.import_default_modules()
                 registered = app.tasks[task]
-        registered.apply_async(args=args)
+        registered.apply_async(args=tuple(args))
         return
     app.send_task(task, args=args, countdown=countdown, ignore_result=True)
 

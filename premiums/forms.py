@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -49,7 +49,8 @@ class QuoteForm(forms.Form):
 
     def __init__(self, *args: Any, workplaces: QuerySet[Workplace], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["workplace"].queryset = workplaces.order_by("name")  # type: ignore[attr-defined]
+        field = cast(forms.ModelChoiceField, self.fields["workplace"])
+        field.queryset = workplaces.order_by("name")
 
     def clean_month(self) -> date:
         month = month_parse(self.cleaned_data["month"])

@@ -98,7 +98,7 @@ class TraceStepSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     rate = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
     verified = serializers.BooleanField()
     note = serializers.CharField(help_text="확인되지 않은 값이면 '기준 확인 필요'")
     adjustment = serializers.CharField()

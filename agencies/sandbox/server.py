@@ -31,7 +31,7 @@ class SandboxServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
 
 class _Dropped(Exception):
@@ -47,6 +47,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     timeout = 60  # idle keep-alive connections do not pin a thread forever
     disable_nagle_algorithm = True  # headers and body go out in two writes
     server: SandboxServer
+    _status: int | str  # the answer's status code, or why there was none (for the log line)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         started = time.monotonic()
-        self._status: int | str = "-"
+        self._status = "-"
         try:
             self._route(method)
         except _Dropped:

@@ -18,22 +18,25 @@ KST = ZoneInfo("Asia/Seoul")
 EMPTY = "-"
 
 
+def _kst(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(KST) if moment.tzinfo else moment
+
+
 def _as_datetime(value: object) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str) and value:
+        return _kst(value)
+    if isinstance(value, str) and value:
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             return None
-    else:
-        return None
-    return moment.astimezone(KST) if moment.tzinfo else moment
+        return _kst(moment)
+    return None
 
 
 def _as_date(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        return _as_datetime(value).date()  # type: ignore[union-attr]
+        return _kst(value).date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and value:

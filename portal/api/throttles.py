@@ -29,6 +29,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
     """Keyed on the ApiKey id, so one program's burst never slows another key's calls."""
 
     scope = "api_key"
+    # Set in SimpleRateThrottle.__init__ from the rate (parse_rate); read only once a rate is set.
+    num_requests: int
+    duration: int
+    retry_after: float
 
     def get_rate(self) -> str:
         rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES") or {}

@@ -138,7 +138,7 @@ class HireForm(SensitiveForm):
 
 class EmployeeChoiceMixin:
     def set_employees(self, employees: list[Any]) -> None:
-        field = self.fields["employee_id"]  # type: ignore[attr-defined]
+        field = self.fields["employee_id"]  # type: ignore[attr-defined]  # mixed into a Form
         field.choices = [("", _("근로자를 선택하세요"))] + [
             (str(e.pk), f"{e.name} ({e.rrn_masked})") for e in employees
         ]
@@ -150,7 +150,7 @@ class ExitForm(EmployeeChoiceMixin, SensitiveForm):
     reason_code = forms.ChoiceField(
         label=_("퇴사 사유"),
         required=False,
-        choices=[("", _("사유를 선택하세요"))] + EI_LOSS_REASON_CHOICES,
+        choices=[("", _("사유를 선택하세요")), *EI_LOSS_REASON_CHOICES],
     )
     reason_detail = forms.CharField(
         label=_("구체적 사유 (선택)"), required=False, max_length=200, widget=forms.TextInput()
@@ -279,7 +279,7 @@ class DelegationGrantForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("종료일은 시작일 이후여야 합니다."))
         return data

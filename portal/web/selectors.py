@@ -54,11 +54,12 @@ def role_allows(request: HttpRequest, workplace_id: int, action: Action) -> bool
 
 def workplace_choices(request: HttpRequest) -> list[tuple[int, str]]:
     """(id, name) of every workplace the user may see; one query per request."""
-    if "_portal_choices" not in request.__dict__:
-        request._portal_choices = list(  # type: ignore[attr-defined]
+    cache = request.__dict__
+    if "_portal_choices" not in cache:
+        cache["_portal_choices"] = list(
             workplaces_for(request.user).order_by("name", "id").values_list("id", "name")
         )
-    return request._portal_choices  # type: ignore[attr-defined]
+    return cache["_portal_choices"]
 
 
 def _pending_deadline_q(prefix: str = "") -> Q:
