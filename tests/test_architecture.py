@@ -37,7 +37,8 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
 def _is_shell(name: str) -> bool:
     parts = name.split(".")
     return _under(name, SHELL) or any(
-        p in ("views", "forms", "api", "api_urls", "urls", "admin", "api_schema") for p in parts[1:2]
+        p in ("views", "forms", "api", "api_urls", "urls", "admin", "api_schema")
+        for p in parts[1:2]
     )
 
 
@@ -45,9 +46,7 @@ def test_the_portal_core_imports_no_app_and_no_shell() -> None:
     for module, imports in _modules().items():
         if not module.startswith("portal") or _is_shell(module) or _under(module, PROJECT):
             continue
-        wrong = {
-            i for i in imports if _under(i, APPS[1:]) or _under(i, SHELL)
-        } - {"portal"}
+        wrong = {i for i in imports if _under(i, APPS[1:]) or _under(i, SHELL)} - {"portal"}
         assert not wrong, f"{module} (core) imports {sorted(wrong)}"
 
 
