@@ -329,11 +329,15 @@ def _bill_prepare(
 def _lines_insert(prepared: list[_Prepared]) -> None:
     columns = ("bill_id", *_LINE_COLUMNS)
     objects = []
+    traces: dict[str, Any] = {}  # a handful of distinct traces, each parsed once
     for item in prepared:
         for line in item.lines:
             values = dict(zip(columns[:-1], (item.bill.pk, *line[:-1]), strict=True))
-            objects.append(BillLine(**values, trace=json.loads(line[-1])))
-    BillLine.objects.bulk_create(objects)
+            trace = traces.get(line[-1])
+            if trace is None:
+                trace = traces[line[-1]] = json.loads(line[-1])
+            objects.append(BillLine(**values, trace=trace))
+    BillLine.objects.bulk_create(objects, batch_size=2000)
 
 
 def bills_compute(

@@ -210,6 +210,7 @@ def drive(portal: Portal, check: Check) -> None:
         )
         if done.returncode != 0 or not done.stdout.strip():
             raise Failed(done.stderr.strip()[-600:] or f"exit {done.returncode}")
+        state["token"] = done.stdout.strip()
         state["client"] = httpx.Client(
             base_url=f"{portal.base}/api/v1",
             headers={"Authorization": f"Token {done.stdout.strip()}"},
@@ -342,6 +343,16 @@ def drive(portal: Portal, check: Check) -> None:
         return f"{issued['serial']}, {len(content):,} bytes of PDF"
 
     check.step("issue a certificate and download its PDF", certificate, required=False)
+
+    def generated_client() -> str:
+        # As a payroll vendor would: a client generated from the schema files a hire.
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from client_check import client_check
+
+        client_check(portal.base, state["token"])
+        return "openapi-python-client's client filed a hire"
+
+    check.step("a client generated from the schema files a hire", generated_client, required=False)
     api.close()
 
 

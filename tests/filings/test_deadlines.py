@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agencies.registry import agency_codes
 from filings.deadlines import (
-    AGENCIES,
     KINDS,
     days_left,
     deadline_for,
@@ -163,7 +163,7 @@ def test_penalty_for_pension_is_verified_and_others_are_not() -> None:
     assert penalty_for("industrial_accident")[:2] == (3_000_000, False)
 
 
-_PAIRS = [(a, k) for a in AGENCIES for k in KINDS if has_deadline(agency=a, kind=k)]
+_PAIRS = [(a, k) for a in agency_codes() for k in KINDS if has_deadline(agency=a, kind=k)]
 
 
 @given(
