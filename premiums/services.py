@@ -20,8 +20,8 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from portal.errors import FieldErrors
-from portal.models import Employee, Workplace
-from portal.services import audit_record
+from portal.models import AuditEvent, Employee, Workplace
+from portal.services import audit_event_build
 from premiums.billing import (
     SUBSIDY_LOOKBACK_MONTHS,
     SUBSIDY_MAX_HEADCOUNT,
@@ -405,19 +405,24 @@ def bills_compute(
         )
         BillLine.objects.filter(bill_id__in=[bill.pk for bill in bills]).delete()
         _lines_insert(prepared)
-        for item in prepared:
-            audit_record(
-                actor=actor,
-                action="premiums.bill_compute",
-                obj=item.bill,
-                workplace=item.bill.workplace,
-                ip=ip,
-                data={
-                    "month": f"{month:%Y-%m}",
-                    "lines": len(item.lines),
-                    "schedule_version": rates.version,
-                },
-            )
+        # One audit event per bill, written in one INSERT.
+        AuditEvent.objects.bulk_create(
+            [
+                audit_event_build(
+                    actor=actor,
+                    action="premiums.bill_compute",
+                    obj=item.bill,
+                    workplace=item.bill.workplace,
+                    ip=ip,
+                    data={
+                        "month": f"{month:%Y-%m}",
+                        "lines": len(item.lines),
+                        "schedule_version": rates.version,
+                    },
+                )
+                for item in prepared
+            ]
+        )
     return bills
 
 

@@ -9,8 +9,8 @@ are not stored: the key is released instead.
 Usage: put `@idempotent` ABOVE `@extend_schema` on a DRF view's `post`; it also documents the
 header and the 409/422 answers in the OpenAPI schema.
 
-The claim is an in-flight row, unique per owner and key, committed before the view runs; the
-view's answer is stored on it afterwards. This is the API's one idempotency mechanism; a report's
+The claim is a row unique per owner and key, inserted in the request's one transaction together
+with everything the view writes and the view's stored answer. This is the API's one idempotency mechanism; a report's
 own (filed_by, idempotency_key) unique constraint backs it up for filings.
 """
 
@@ -87,8 +87,8 @@ def request_fingerprint(request: Request) -> str:
 
 
 def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Response:
-    """Insert the in-flight row (committed at once) and return its id, or answer from the
-    existing one."""
+    """Insert the claim and return its id, or answer from the row already there (a replay, a
+    mismatch, or a request still in flight)."""
     now = timezone.now()
     for _ in range(2):
         try:
@@ -136,9 +136,6 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Re
 
 
 def _finish(record_id: int, response: Response) -> None:
-    if response.status_code >= 500 or response.status_code in NOT_STORED:
-        IdempotencyRecord.objects.filter(pk=record_id).delete()
-        return
     # Stored as the client saw it: dates, decimals and UUIDs as text.
     body = json.loads(json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder))
     IdempotencyRecord.objects.filter(pk=record_id).update(
@@ -213,13 +210,17 @@ def _answer(call: _Call) -> Response:
         message = f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다."
         return _error_response(FieldErrors({HEADER: [("max_length", message)]}))
     owner, fingerprint = idempotency_owner(request), request_fingerprint(request)
-    claimed = _claim(owner, key, request, fingerprint)
-    if isinstance(claimed, Response):
-        return claimed
-    try:
+    # The claim, everything the view writes and its stored answer commit together: one durable
+    # commit per request. A concurrent request with the same key waits on the unique index
+    # until this one commits, then finds the stored answer and replays it.
+    with transaction.atomic():
+        claimed = _claim(owner, key, request, fingerprint)
+        if isinstance(claimed, Response):
+            return claimed
         response = call.run()
-    except Exception:
-        IdempotencyRecord.objects.filter(pk=claimed).delete()
-        raise
-    _finish(claimed, response)
+        if response.status_code >= 500 or response.status_code in NOT_STORED:
+            # Not kept: the key stays free for a retry (and whatever the view wrote goes too).
+            transaction.set_rollback(True)
+            return response
+        _finish(claimed, response)
     return response

@@ -225,10 +225,11 @@ def test_a_hire_costs_a_bounded_number_of_statements(
     api_client, workplace, django_assert_max_num_queries
 ):
     # Key+user, the idempotency claim, workplace+role+scope, five inserts (employee, report,
-    # submissions, timeline, audit), the idempotency answer; inside the test's own transaction
-    # the claim and the filing each add a savepoint pair (outside one they are commits).
+    # submissions, timeline, audit), the idempotency answer: ten statements and one commit.
+    # Here, inside the test's own transaction, the request, the claim and the filing each add
+    # a savepoint pair.
     post_report(api_client, workplace, hire_body(), key="warm")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         response = post_report(api_client, workplace, hire_body(), key="count")
     assert response.status_code == 201
 
