@@ -9,8 +9,8 @@ are not stored: the key is released instead.
 Usage: put `@idempotent` ABOVE `@extend_schema` on a DRF view's `post`; it also documents the
 header and the 409/422 answers in the OpenAPI schema.
 
-The claim is a row unique per owner and key, inserted in the request's one transaction together
-with everything the view writes and the view's stored answer. This is the API's one idempotency mechanism; a report's
+The key's row (unique per owner and key) holds the answer; it is inserted in the request's one
+transaction together with everything the view writes. This is the API's one idempotency mechanism; a report's
 own (filed_by, idempotency_key) unique constraint backs it up for filings.
 """
 
@@ -37,6 +37,7 @@ from portal.api.errors import domain_error_body
 from portal.errors import DomainError, FieldErrors, IdempotencyKeyInUse, IdempotencyKeyMismatch
 from portal.fingerprint import fingerprint_of
 from portal.models import ApiKey
+from portal.services import constraint_violated
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -44,6 +45,7 @@ KEEP_HOURS = 24
 # A first request that has not finished after this long died; its key may be taken over.
 IN_FLIGHT_LEASE_SECONDS = 120
 NOT_STORED = frozenset({401, 403, 409, 429})
+CLAIM_CONSTRAINT = "idempotency_owner_key"
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -86,60 +88,51 @@ def request_fingerprint(request: Request) -> str:
     return fingerprint_of([request.method, request.path, body])
 
 
-def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | Response:
-    """Insert the claim and return its id, or answer from the row already there (a replay, a
-    mismatch, or a request still in flight)."""
+def _stored(owner: str, key: str, fingerprint: str) -> Response | None:
+    """The answer a request with this key gets from an earlier one (a replay, a mismatch, or
+    "still running"), or None if the key is free."""
+    existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if existing is None:
+        return None
     now = timezone.now()
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
-                    owner=owner,
-                    key=key,
-                    method=request.method or "",
-                    path=request.path[:500],
-                    fingerprint=fingerprint,
-                    created_at=now,
-                ).pk
-        except IntegrityError:
-            pass  # the (owner, key) unique constraint: the key is taken
-        existing = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-        if existing is None:
-            continue  # released by its first request in the meantime
-        expired = existing.created_at < now - timedelta(hours=KEEP_HOURS)
-        stale = existing.status_code is None and existing.created_at < now - timedelta(
-            seconds=IN_FLIGHT_LEASE_SECONDS
-        )
-        if expired or stale:
-            IdempotencyRecord.objects.filter(
-                pk=existing.pk, created_at=existing.created_at
-            ).delete()
-            continue
-        if existing.fingerprint != fingerprint:
-            return _error_response(
-                IdempotencyKeyMismatch(
-                    "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요."
-                )
-            )
-        if existing.status_code is None:
-            return _error_response(
-                IdempotencyKeyInUse(
-                    "같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 뒤 다시 보내 주세요."
-                )
-            )
-        response = Response(existing.response_body, status=existing.status_code)
-        response["Idempotent-Replayed"] = "true"
-        return response
-    return _error_response(
-        IdempotencyKeyInUse("같은 Idempotency-Key의 요청이 동시에 처리 중입니다.")
+    expired = existing.created_at < now - timedelta(hours=KEEP_HOURS)
+    stale = existing.status_code is None and existing.created_at < now - timedelta(
+        seconds=IN_FLIGHT_LEASE_SECONDS
     )
+    if expired or stale:
+        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        return None
+    if existing.fingerprint != fingerprint:
+        return _error_response(
+            IdempotencyKeyMismatch(
+                "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요."
+            )
+        )
+    if existing.status_code is None:
+        return _error_response(
+            IdempotencyKeyInUse(
+                "같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 뒤 다시 보내 주세요."
+            )
+        )
+    response = Response(existing.response_body, status=existing.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
 
 
-def _finish(record_id: int, response: Response) -> None:
+def _store(owner: str, key: str, request: Request, fingerprint: str, response: Response) -> None:
     # Stored as the client saw it: dates, decimals and UUIDs as text.
     body = json.loads(json.dumps(getattr(response, "data", None), cls=DjangoJSONEncoder))
-    IdempotencyRecord.objects.filter(pk=record_id).update(
-        status_code=response.status_code, response_body=body, completed_at=timezone.now()
+    now = timezone.now()
+    IdempotencyRecord.objects.create(
+        owner=owner,
+        key=key,
+        method=request.method or "",
+        path=request.path[:500],
+        fingerprint=fingerprint,
+        created_at=now,
+        status_code=response.status_code,
+        response_body=body,
+        completed_at=now,
     )
 
 
@@ -210,17 +203,25 @@ def _answer(call: _Call) -> Response:
         message = f"{HEADER}는 {MAX_KEY_LENGTH}자 이하의 인쇄 가능한 문자여야 합니다."
         return _error_response(FieldErrors({HEADER: [("max_length", message)]}))
     owner, fingerprint = idempotency_owner(request), request_fingerprint(request)
-    # The claim, everything the view writes and its stored answer commit together: one durable
-    # commit per request. A concurrent request with the same key waits on the unique index
-    # until this one commits, then finds the stored answer and replays it.
-    with transaction.atomic():
-        claimed = _claim(owner, key, request, fingerprint)
-        if isinstance(claimed, Response):
-            return claimed
-        response = call.run()
-        if response.status_code >= 500 or response.status_code in NOT_STORED:
-            # Not kept: the key stays free for a retry (and whatever the view wrote goes too).
-            transaction.set_rollback(True)
+    for _ in range(2):
+        earlier = _stored(owner, key, fingerprint)
+        if earlier is not None:
+            return earlier
+        try:
+            # The view's writes and the key's row with its answer commit together: one durable
+            # commit per request, and no row for a key whose request did not finish. Two
+            # requests racing with one key both run; the later one's row hits the unique
+            # constraint, which undoes all it wrote, and it answers as the earlier one did.
+            with transaction.atomic():
+                response = call.run()
+                if response.status_code >= 500 or response.status_code in NOT_STORED:
+                    transaction.set_rollback(True)  # not kept: a retry may do better
+                    return response
+                _store(owner, key, request, fingerprint, response)
             return response
-        _finish(claimed, response)
-    return response
+        except IntegrityError as exc:
+            if constraint_violated(exc) != CLAIM_CONSTRAINT:
+                raise
+    return _error_response(
+        IdempotencyKeyInUse("같은 Idempotency-Key의 요청이 동시에 처리 중입니다.")
+    )

@@ -224,12 +224,12 @@ def test_the_same_key_from_another_key_of_the_same_user_replays_the_report(
 def test_a_hire_costs_a_bounded_number_of_statements(
     api_client, workplace, django_assert_max_num_queries
 ):
-    # Key+user, the idempotency claim, workplace+role+scope, five inserts (employee, report,
-    # submissions, timeline, audit), the idempotency answer: ten statements and one commit.
-    # Here, inside the test's own transaction, the request, the claim and the filing each add
-    # a savepoint pair.
+    # Key+user, the key's workplace scope, membership+workplace, the Idempotency-Key lookup,
+    # five inserts (employee, report, submissions, timeline, audit) and the key's row with its
+    # answer: ten statements and one commit. Here, inside the test's own transaction, the
+    # request and the filing each add a savepoint pair.
     post_report(api_client, workplace, hire_body(), key="warm")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = post_report(api_client, workplace, hire_body(), key="count")
     assert response.status_code == 201
 
