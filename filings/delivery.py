@@ -27,14 +27,13 @@ from agencies.registry import adapter_for
 from agencies.transport import AgencyError, Exchange, PermanentError, TransientError, Transport
 from filings.models import (
     FINAL_STATUSES,
-    Report,
     ReportEvent,
     Submission,
     SubmissionAttempt,
     SubmissionStatus,
 )
 from filings.signals import submission_refused
-from filings.status import report_status_refresh
+from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
 from portal.outbox import task_publish, task_publish_after_commit
 from portal.services import audit_record, employee_rrn_decrypt
@@ -359,9 +358,8 @@ def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
     Attempts are stored either way: they happened."""
     recorded: set[int] = set()
     with transaction.atomic():
-        # Reports first, in id order, as report_status_refresh and report_cancel lock them.
-        report_ids = sorted({o.sub.report_id for o in outcomes})
-        list(Report.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
+        # Reports first, in id order, as every writer locks them.
+        reports = reports_lock(report_ids=[o.sub.report_id for o in outcomes])
         SubmissionAttempt.objects.bulk_create([a for o in outcomes for a in o.attempts])
         for o in outcomes:
             mine = Submission.objects.filter(
@@ -377,8 +375,7 @@ def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
                 for st, msg in o.events
             ]
         )
-        for report_id in report_ids:
-            report_status_refresh(report_id=report_id)
+        reports_status_store(reports=reports)
         endpoints: dict[int, list[Any]] = {}
         for o in outcomes:
             if o.sub.pk not in recorded:

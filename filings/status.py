@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import NamedTuple
+from collections.abc import Iterable
 
 from django.db import transaction
 
 from filings.models import Report, ReportStatus, Submission, SubmissionStatus
 
 
-class ReportState(NamedTuple):
-    """The two report columns the derivation reads, for callers that hold no Report object."""
-
-    status: str
-    cancelled_at: datetime | None
-
-
-def report_status_derive(*, report: Report | ReportState, statuses: list[tuple[str, str]]) -> str:
+def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> str:
     """statuses: (action, status) for each submission of the report."""
     if report.status == ReportStatus.SUPERSEDED:
         return ReportStatus.SUPERSEDED
@@ -35,12 +27,38 @@ def report_status_derive(*, report: Report | ReportState, statuses: list[tuple[s
     return ReportStatus.IN_PROGRESS
 
 
+def reports_lock(*, report_ids: Iterable[int]) -> list[Report]:
+    """Lock the reports in id order (the one lock order of every writer) and read what their
+    derived status needs."""
+    return list(
+        Report.objects.select_for_update()
+        .filter(pk__in=sorted(set(report_ids)))
+        .order_by("pk")
+        .only("pk", "status", "cancelled_at")
+    )
+
+
+def reports_status_store(*, reports: list[Report]) -> None:
+    """Store each locked report's status as derived from its submissions, where it changed:
+    one read for all of them."""
+    statuses: dict[int, list[tuple[str, str]]] = {report.pk: [] for report in reports}
+    rows = Submission.objects.filter(report_id__in=list(statuses)).values_list(
+        "report_id", "action", "status"
+    )
+    for report_id, action, status in rows:
+        statuses[report_id].append((action, status))
+    for report in reports:
+        status = report_status_derive(report=report, statuses=statuses[report.pk])
+        if status != report.status:
+            Report.objects.filter(pk=report.pk).update(status=status)
+            report.status = status
+
+
 def report_status_refresh(*, report_id: int) -> str:
     # No savepoint when nested: callers roll back as a whole anyway, and it saves two round trips.
     with transaction.atomic(savepoint=False):
-        report = Report.objects.select_for_update().get(pk=report_id)
-        statuses = list(report.submissions.values_list("action", "status"))
-        status = report_status_derive(report=report, statuses=statuses)
-        if status != report.status:
-            Report.objects.filter(pk=report_id).update(status=status)
-        return status
+        reports = reports_lock(report_ids=[report_id])
+        if not reports:
+            raise Report.DoesNotExist(f"report {report_id}")
+        reports_status_store(reports=reports)
+        return reports[0].status
