@@ -32,9 +32,10 @@ from filings.models import (
     Submission,
     SubmissionAttempt,
 )
+from filings.periods import periods_of
 from filings.selectors import report_as_dict, report_get_for, submission_as_dict
 from filings.services import report_cancel, report_correct, report_file
-from portal.access import Action
+from portal.access import Action, employee_get_for
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.errors import domain_error_body
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -348,3 +349,30 @@ def not_found(request: Any, exception: Exception | None = None) -> Any:
         body = domain_error_body(NotFound())
         return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)
+
+
+class EmployeePeriodsView(APIView):
+    @extend_schema(
+        tags=["employees"],
+        responses={200: s.InsuredPeriodSerializer(many=True), **_errors(403, 404)},
+        summary="근로자의 기관별 자격 이력(기관이 처리완료한 취득·상실만)",
+        description=(
+            "기관이 받아들인 자격취득·상실·취소만 반영합니다. 신고 중이거나 반려된 신고는 "
+            "이력을 바꾸지 않습니다."
+        ),
+    )
+    def get(self, request: Request, employee_id: int) -> Response:
+        employee = employee_get_for(request.user, employee_id, action=Action.VIEW)
+        api_check_scope(request, employee.workplace_id)
+        return Response(
+            [
+                {
+                    "agency": p.agency,
+                    "acquired_on": p.acquired_on.isoformat(),
+                    "lost_on": p.lost_on.isoformat() if p.lost_on else None,
+                    "source": p.source,
+                    "report_id": p.report_id,
+                }
+                for p in periods_of(employee_id=employee.pk)
+            ]
+        )

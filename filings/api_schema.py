@@ -76,7 +76,11 @@ _REPORT_OPERATIONS = (
     "v1_reports_cancel_create",
     "v1_reports_correct_create",
 )
-_EMPLOYEE_OPERATIONS = ("v1_employees_retrieve", "v1_employees_partial_update")
+_EMPLOYEE_OPERATIONS = (
+    "v1_employees_retrieve",
+    "v1_employees_partial_update",
+    "v1_employees_periods_list",
+)
 
 # (source operationId, status code, target operationId, {target parameter: runtime expression})
 LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (

@@ -19,6 +19,11 @@ urlpatterns = [
         api.WorkplaceBulkReportDetailView.as_view(),
         name="api-workplace-bulk-report",
     ),
+    path(
+        "employees/<int:employee_id>/periods/",
+        api.EmployeePeriodsView.as_view(),
+        name="api-employee-periods",
+    ),
     path("reports/<int:report_id>/", api.ReportDetailView.as_view(), name="api-report"),
     path(
         "reports/<int:report_id>/submissions/",

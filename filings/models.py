@@ -173,6 +173,51 @@ class Submission(models.Model):
         return self.status in FINAL_STATUSES
 
 
+class InsuredPeriod(models.Model):
+    """One stretch of coverage of a person at one workplace and agency (자격 이력).
+
+    Written only by filings.periods: when an agency accepts an acquisition, a loss or the
+    cancellation of one, or by an import of history. Nothing else opens or closes a period.
+    """
+
+    class Source(models.TextChoices):
+        FILED = "filed", _("포털 신고")
+        IMPORTED = "imported", _("가져온 이력")
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="insured_periods", db_index=False
+    )
+    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="+")
+    agency = models.CharField(_("기관"), max_length=32, choices=agency_choices)
+    acquired_on = models.DateField(_("취득일"))
+    lost_on = models.DateField(_("상실일"), null=True, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.FILED)
+    report = models.ForeignKey(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acquired_by = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lost_by = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("자격 이력")
+        verbose_name_plural = _("자격 이력")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "agency", "acquired_on"], name="period_one_per_acquisition"
+            )
+        ]
+        indexes = [models.Index(fields=["workplace", "agency"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.agency} {self.acquired_on}~{self.lost_on or ''}"
+
+
 class SubmissionAttempt(models.Model):
     """One HTTP exchange with an agency, stored raw (request redacted of resident numbers)."""
 

@@ -159,6 +159,14 @@ class ReportDetailSerializer(ReportSerializer):
     events = EventSerializer(many=True)
 
 
+class InsuredPeriodSerializer(serializers.Serializer):
+    agency = serializers.ChoiceField(choices=agency_codes())
+    acquired_on = serializers.DateField()
+    lost_on = serializers.DateField(allow_null=True)
+    source = serializers.ChoiceField(choices=["filed", "imported"])  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
+    report_id = serializers.IntegerField(allow_null=True)
+
+
 class ErrorFieldSerializer(serializers.Serializer):
     rule = serializers.CharField()
     message = serializers.CharField()

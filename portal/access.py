@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import ApiKey, Delegation, Membership, Workplace
+from portal.models import ApiKey, Delegation, Employee, Membership, Workplace
 
 
 class Role(enum.StrEnum):
@@ -174,3 +174,21 @@ def workplace_get_for(
     if workplace is None or not role_allows_action(role, action):
         raise Http404
     return workplace
+
+
+def employee_get_for(user: AnyUser, employee_id: int | str, *, action: Action) -> Employee:
+    """The employee if `user` may perform `action` on their workplace; 404 otherwise."""
+    try:
+        pk = int(employee_id)
+        if not 0 < pk < 2**63:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise Http404 from None
+    employee = (
+        Employee.objects.filter(pk=pk, workplace__in=workplaces_for(user, action=action))
+        .select_related("workplace")
+        .first()
+    )
+    if employee is None:
+        raise Http404
+    return employee

@@ -19,7 +19,9 @@ from typing import Any
 from agencies.sandbox import rules
 
 KST = timezone(timedelta(hours=9))
-FAULT_MODES = ("latency", "error_5xx", "timeout", "drop", "accept_then_drop", "outage")
+FAULT_MODES = ("latency", "error_5xx", "timeout", "drop", "accept_then_drop", "outage", "reject")
+# `reject` is not a transport fault: the agency takes the report in and then refuses it (반려)
+# with the given code and message, as a real agency would for content it will not accept.
 
 
 def _now_iso(epoch: float) -> str:
@@ -45,6 +47,7 @@ class Report:
     result_message: str = ""
     decided_at: float | None = None
     first_answer: dict[str, Any] = field(default_factory=dict)
+    refusal: tuple[str, str] | None = None  # a `reject` fault's (code, message)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,9 @@ class Fault:
     latency_ms: int = 0
     sleep_s: float = 15.0
     status: int = 500
+    form: str | None = None
+    code: str = "E999"
+    message: str = "기관에서 반려했습니다."
 
     def matches(self, agency: str, method: str, now: float) -> bool:
         if self.until is not None and now >= self.until:
@@ -138,6 +144,9 @@ class SandboxState:
                 latency_ms=int(spec.get("latency_ms") or 0),
                 sleep_s=float(spec.get("sleep_s") or self.config["timeout_sleep_s"]),
                 status=int(spec.get("status") or (503 if mode == "outage" else 500)),
+                form=spec.get("form") or None,
+                code=str(spec.get("code") or "E999")[:16],
+                message=str(spec.get("message") or "기관에서 반려했습니다.")[:500],
             )
             self.faults.append(fault)
             return fault
@@ -155,11 +164,23 @@ class SandboxState:
                 if (f.remaining is None or f.remaining > 0) and (f.until is None or now < f.until)
             ]
             for fault in self.faults:
-                if fault.matches(agency, method, now):
+                if fault.mode != "reject" and fault.matches(agency, method, now):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                     self.faults_applied += 1
                     return fault
+        return None
+
+    def _take_refusal(self, agency: str, form: str, now: float) -> tuple[str, str] | None:
+        """A `reject` fault for this agency and form, consuming one of its count (lock held)."""
+        for fault in self.faults:
+            if fault.mode != "reject" or fault.remaining == 0:
+                continue
+            if fault.matches(agency, "POST", now) and fault.form in (None, form):
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                self.faults_applied += 1
+                return fault.code, fault.message
         return None
 
     def stats(self, now: float) -> dict[str, Any]:
@@ -227,6 +248,7 @@ class SandboxState:
                 fingerprint=fingerprint,
                 received_at=now,
                 due_at=now + self.config["result_delay"],
+                refusal=self._take_refusal(agency, str(payload.get("form", "")), now),
             )
             self.reports[(agency, reference)] = report
             heapq.heappush(self.pending, (report.due_at, self.seq, (agency, reference)))
@@ -258,6 +280,12 @@ class SandboxState:
         agency = report.agency
         mgmt = str(payload["management_number"])
         person = payload.get("person") or {}
+        if report.refusal is not None:
+            report.status = "rejected"
+            report.result_code, report.result_message = report.refusal
+            report.decided_at = now
+            self.per_agency[agency]["rejected"] += 1
+            return
         member_key = (agency, mgmt, _digest(str(person.get("rrn") or "")))
         workplace_key = (agency, mgmt)
         verdict = rules.judge(

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as fs
-from portal.access import Action, workplaces_for
+from portal.access import Action, employee_get_for, workplaces_for
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
@@ -167,17 +167,7 @@ class WorkplaceEmployeesView(ListAPIView):
 
 class EmployeeDetailView(APIView):
     def _employee(self, request: Request, employee_id: int, action: Action) -> Employee:
-        employee = (
-            Employee.objects.filter(
-                pk=employee_id, workplace__in=workplaces_for(request.user, action=action)
-            )
-            .select_related("workplace")
-            .first()
-        )
-        if employee is None:
-            from django.http import Http404
-
-            raise Http404
+        employee = employee_get_for(request.user, employee_id, action=action)
         api_check_scope(request, employee.workplace_id)
         return employee
 

@@ -50,7 +50,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 STATEFUL_SETTINGS = hypothesis_settings(
-    max_examples=25,
+    max_examples=50,
     derandomize=True,
     stateful_step_count=6,
     deadline=None,
