@@ -112,17 +112,20 @@ def month_counting(
 ) -> MonthCounting:
     """Which insurances charge this person for `month`.
 
-    NPS and health (reference §5.2): from the month after acquisition, or the acquisition month
-    itself when acquired on the 1st, up to the month before the loss month (자격상실일 = the day
-    after leaving). Someone acquiring on the 1st who also loses in that month pays nothing.
+    NPS and health (reference §5.2; 국민연금법 제17조①, 국민건강보험법 제69조②): from the month
+    after acquisition, or the acquisition month itself when acquired on the 1st, up to the month
+    that contains the day before the loss date. A loss dated the 1st leaves that month out; a
+    mid-month leaver pays for the month. NPS does not charge someone who acquires on the 1st and
+    loses in the same month (unless they ask to pay); health does.
     EI and IACI are charged on pay actually earned, so any day employed in the month counts.
     """
     start, end = _month_bounds(month)
     acquired = hire_date is None or hire_date <= start
-    stays = loss_date is None or loss_date > end
+    leaves = loss_date is not None and loss_date <= end
     flags = (covered.pension, covered.health, covered.employment, covered.industrial_accident)
-    if acquired and stays and flags == _ALL_COVERED:
+    if acquired and not leaves and flags == _ALL_COVERED:
         return _FULL_MONTH  # the common case, kept cheap for bills of thousands of lines
+    # A loss on the 1st of this month ends coverage with the month before.
     employed = (hire_date is None or hire_date <= end) and (loss_date is None or loss_date > start)
     if not employed:
         return MonthCounting(False, False, False, False)
@@ -132,15 +135,21 @@ def month_counting(
             f"국민연금·건강보험: 자격취득일({hire_date:%Y-%m-%d})이 1일이 아니어서 취득월은"
             " 부과하지 않습니다."
         )
-    if not stays:
+    pension = acquired and covered.pension
+    health = acquired and covered.health
+    if leaves and acquired:
         notes.append(
-            f"국민연금·건강보험: 자격상실일({loss_date:%Y-%m-%d})이 속한 달은 부과하지 않습니다."
+            f"국민연금·건강보험: 자격상실일({loss_date:%Y-%m-%d})의 전날이 속한 달까지"
+            " 부과합니다(국민연금법 제17조①, 국민건강보험법 제69조②)."
         )
-    monthly = acquired and stays
-    pension = monthly and covered.pension
-    health = monthly and covered.health
+    if pension and leaves and hire_date == start:
+        pension = False
+        notes.append(
+            "국민연금: 1일에 취득하고 같은 달에 상실하면 납부를 신청하지 않는 한 부과하지"
+            " 않습니다(국민연금법 제17조①)."
+        )
     employment, industrial = covered.employment, covered.industrial_accident
-    if not (acquired and stays) and (employment or industrial):
+    if (not acquired or leaves) and (employment or industrial):
         # The agencies charge entry and exit months on pay actually earned; we only hold a
         # monthly wage, so the month is charged in full and flagged.
         notes.append(

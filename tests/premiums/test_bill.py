@@ -40,13 +40,22 @@ def test_acquisition_on_the_second_skips_pension_and_health_until_next_month(sma
     assert (april.pension_employee, april.health_employee) == (142_500, 107_850)
 
 
-def test_loss_month_is_not_charged_for_pension_and_health(small_workplace, hire):
-    person = hire(date(2025, 1, 1), monthly_wage=3_000_000, loss_date=date(2026, 3, 16))
+def test_a_mid_month_leavers_last_month_is_charged_for_pension_and_health(small_workplace, hire):
+    # Loss date 17 March: the day before lies in March, so March is charged (국민연금법
+    # 제17조①, 국민건강보험법 제69조②); April is not.
+    person = hire(date(2025, 1, 1), monthly_wage=3_000_000, loss_date=date(2026, 3, 17))
     march = line_of(small_workplace, MARCH, person)
-    assert (march.pension_employee, march.health_employee) == (0, 0)
+    assert (march.pension_employee, march.health_employee) == (142_500, 107_850)
     assert march.employment_employee == 27_000
-    february = line_of(small_workplace, date(2026, 2, 1), person)
-    assert (february.pension_employee, february.health_employee) == (142_500, 107_850)
+    assert any("전날이 속한 달까지" in note for note in march.trace["notes"])
+    assert line_of(small_workplace, date(2026, 4, 1), person) is None
+
+
+def test_a_loss_on_the_first_of_next_month_charges_the_whole_last_month(small_workplace, hire):
+    person = hire(date(2025, 1, 1), monthly_wage=3_000_000, loss_date=date(2026, 4, 1))
+    march = line_of(small_workplace, MARCH, person)
+    assert (march.pension_employee, march.health_employee) == (142_500, 107_850)
+    assert line_of(small_workplace, date(2026, 4, 1), person) is None
 
 
 def test_loss_on_the_first_leaves_no_line_in_that_month(small_workplace, hire):
@@ -55,12 +64,13 @@ def test_loss_on_the_first_leaves_no_line_in_that_month(small_workplace, hire):
     assert line_of(small_workplace, date(2026, 2, 1), person) is not None
 
 
-def test_acquisition_on_the_first_and_loss_in_the_same_month_charges_no_pension(
+def test_acquisition_on_the_first_and_loss_in_the_same_month_charges_health_but_not_pension(
     small_workplace, hire
 ):
-    person = hire(date(2026, 3, 1), loss_date=date(2026, 3, 20))
+    person = hire(date(2026, 3, 1), monthly_wage=3_000_000, loss_date=date(2026, 3, 20))
     line = line_of(small_workplace, MARCH, person)
-    assert (line.pension_employee, line.health_employee) == (0, 0)
+    assert line.pension_employee == 0
+    assert line.health_employee == 107_850
 
 
 def test_person_hired_after_the_month_is_not_billed(small_workplace, hire):
