@@ -10,9 +10,10 @@ no EI/IACI). Callers must not send them through this engine. Pension reciprocity
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 EMPLOYMENT_TYPES = frozenset({"regular", "contract", "part_time", "daily"})
@@ -97,6 +98,31 @@ class Coverage:
         ]
 
 
+def contract_full_months(start: date, end: date) -> int:
+    """Whole months in a contract from `start` to `end`, both days included (민법 제160조).
+
+    n months from `start` end on the day before the same day n months later, or on the last
+    day of that month when it has no such day. 10 January to 31 January is under one month (0);
+    10 January to 15 March is two months and five days (2); 1 to 31 January is one month.
+    """
+    if end < start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    while months > 0 and _months_end(start, months) > end:
+        months -= 1
+    return months
+
+
+def _months_end(start: date, months: int) -> date:
+    year, index = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month = index + 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return date(year, month, last)
+    return date(year, month, start.day) - timedelta(days=1)
+
+
 def visa_normalize(visa: str) -> str:
     """'e9', 'E9', 'E-9-1' -> 'E-9'; 'E10' -> 'E-10'; unparseable input is returned upper-cased."""
     raw = visa.strip().upper().replace(" ", "").replace("_", "-")
@@ -173,6 +199,14 @@ def _pension(f: _Facts) -> Decision:
             "만 60세 이상은 국민연금 사업장가입자 적용 대상이 아니며 본인이 원하면 65세까지 "
             "임의계속가입할 수 있습니다(국민연금법 제8조①, 제13조).",
             "nps.age.over_60",
+        )
+    if not f.daily and d.contract_months is not None and d.contract_months < 1:
+        return Decision(
+            False,
+            "1개월 미만(달력 기준)의 기한을 정하여 사용되는 근로자는 국민연금 사업장가입자가 "
+            "아닙니다(국민연금법 시행령 제2조, 기준 확인 필요).",
+            "nps.fixed_term.under_1_month",
+            verified=False,
         )
     if d.is_representative and not f.paid:
         return Decision(
@@ -286,6 +320,14 @@ def _health(f: _Facts) -> Decision:
             "월 8일 미만 일하는 일용근로자는 건강보험 직장가입자가 아닙니다"
             "(국민건강보험법 제6조②1, 기준 확인 필요).",
             "nhis.daily.not_covered",
+            verified=False,
+        )
+    if not f.daily and d.contract_months is not None and d.contract_months < 1:
+        return Decision(
+            False,
+            "근로계약 기간이 1개월 미만(달력 기준)인 근로자는 건강보험 직장가입자가 아닙니다"
+            "(국민건강보험법 제6조②1, 기준 확인 필요).",
+            "nhis.fixed_term.under_1_month",
             verified=False,
         )
     if f.short_hours:

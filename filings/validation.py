@@ -14,7 +14,12 @@ from typing import Any
 from django.utils import timezone
 
 from agencies.codes import EI_LOSS_REASONS
-from filings.coverage import EMPLOYMENT_TYPES, CoverageInput, visa_normalize
+from filings.coverage import (
+    EMPLOYMENT_TYPES,
+    CoverageInput,
+    contract_full_months,
+    visa_normalize,
+)
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, PersonNumber, person_number_parse
 
@@ -42,10 +47,7 @@ class HireInput:
     def coverage_input(self) -> CoverageInput:
         months = None
         if self.contract_end is not None:
-            months = (self.contract_end.year - self.hire_date.year) * 12 + (
-                self.contract_end.month - self.hire_date.month
-            )
-            months += 1 if self.contract_end.day >= self.hire_date.day else 0
+            months = contract_full_months(self.hire_date, self.contract_end)
         return CoverageInput(
             birth_date=self.number.birth_date,
             hire_date=self.hire_date,

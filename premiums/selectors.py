@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +12,7 @@ from django.db.models import Sum
 from portal.errors import FieldErrors
 from portal.models import Workplace
 from premiums.billing import Covered, hired_at_65_or_older
-from premiums.calculator import NEEDS_REVIEW, Quote, TraceStep, premium_quote
+from premiums.calculator import NEEDS_REVIEW, PensionShare, Quote, TraceStep, premium_quote
 from premiums.models import Bill, BillLine
 from premiums.rates import EMPLOYMENT_BANDS, RateBook, RateNotFound
 
@@ -44,9 +45,12 @@ def industry_for(*, rates: RateBook, month: date, industry_code: str) -> str | N
 class QuoteResult:
     quote: Quote
     notes: list[str] = field(default_factory=list)
+    # Insurances that do not apply to this person: their trace steps are left out.
+    excluded: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict[str, Any]:
         data = self.quote.as_dict()
+        data["trace"] = [step for step in data["trace"] if step["insurance"] not in self.excluded]
         data["month"] = f"{self.quote.month:%Y-%m}"
         data["total"] = {
             "employee": self.quote.employee_total,
@@ -112,7 +116,26 @@ def premium_quote_for(
         )
     except RateNotFound as exc:
         raise FieldErrors({"month": [("month.no_rates", str(exc))]}) from exc
-    return QuoteResult(quote, notes)
+    excluded: frozenset[str] = frozenset()
+    if birth_date is not None and _pension_ended_before(birth_date=birth_date, month=month):
+        excluded = frozenset({"pension"})
+        # NPS membership ends the day after the 60th birthday (국민연금법 제12조①4) and is
+        # charged to the month that contains the day before the loss: the birthday's month.
+        quote = dataclasses.replace(quote, pension=PensionShare(base=0, employee=0, employer=0))
+        notes.append(
+            "국민연금: 만 60세가 된 다음 날 자격을 잃으므로 이 달에는 부과하지 않습니다"
+            "(국민연금법 제12조①4, 제17조①)."
+        )
+    return QuoteResult(quote, notes, excluded)
+
+
+def _pension_ended_before(*, birth_date: date, month: date) -> bool:
+    """Whether the person turned 60 before `month` began."""
+    try:
+        sixtieth = birth_date.replace(year=birth_date.year + 60)
+    except ValueError:  # born on 29 February
+        sixtieth = date(birth_date.year + 60, 3, 1)
+    return sixtieth < month.replace(day=1)
 
 
 def bill_get(*, workplace: Workplace, month: date) -> Bill | None:

@@ -294,3 +294,32 @@ def test_every_reason_is_one_korean_sentence_citing_a_law(
         assert decision.verified or "기준 확인 필요" in decision.reason
     if not cov.employment.covered:
         assert cov.employment.unemployment_benefit is False
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2026, 1, 10), date(2026, 1, 31), 0),  # under one month
+        (date(2026, 1, 10), date(2026, 3, 15), 2),  # two months and five days, not three
+        (date(2026, 1, 1), date(2026, 1, 31), 1),
+        (date(2026, 1, 10), date(2026, 2, 9), 1),
+        (date(2026, 1, 10), date(2026, 2, 8), 0),
+        (date(2026, 1, 31), date(2026, 2, 28), 1),  # February has no 31st: its last day ends it
+        (date(2026, 1, 31), date(2026, 2, 27), 0),
+        (date(2025, 12, 15), date(2026, 3, 14), 3),
+    ],
+)
+def test_contract_months_are_counted_by_the_calendar(start, end, months) -> None:  # type: ignore[no-untyped-def]
+    from filings.coverage import contract_full_months
+
+    assert contract_full_months(start, end) == months
+
+
+def test_a_contract_of_three_weeks_is_not_covered_by_pension_or_health(api_client) -> None:  # type: ignore[no-untyped-def]
+    from filings.validation import hire_clean
+    from tests.filings.helpers import hire_body
+
+    body = hire_body(employment_type="contract", hire_date="2026-01-10", contract_end="2026-01-31")
+    coverage = coverage_decide(data=hire_clean(body).coverage_input()).as_dict()
+    assert coverage["pension"]["covered"] is False
+    assert coverage["health"]["covered"] is False

@@ -66,6 +66,40 @@ def test_quote_for_someone_hired_at_65_drops_the_unemployment_part(api_client):
     assert body["employment"] == {"employee": 0, "employer": 7_500}
 
 
+def test_quote_for_someone_60_or_over_charges_no_pension(api_client):
+    body = api_client.post(
+        QUOTE_URL,
+        {
+            "monthly_wage": 3_000_000,
+            "month": "2026-03",
+            "birth_date": "1966-02-10",  # 60 on 10 February 2026: pension ends with February
+            "hire_date": "2020-02-01",
+        },
+        format="json",
+    ).json()
+    assert body["pension"] == {"base": 0, "employee": 0, "employer": 0}
+    assert body["health"]["employee"] > 0
+    assert not [step for step in body["trace"] if step["insurance"] == "pension"]
+    assert any("만 60세" in note for note in body["notes"])
+    assert body["total"]["employee"] == sum(
+        body[k]["employee"] for k in ("health", "long_term_care", "employment")
+    )
+
+
+def test_quote_in_the_month_of_the_60th_birthday_still_charges_pension(api_client):
+    body = api_client.post(
+        QUOTE_URL,
+        {
+            "monthly_wage": 3_000_000,
+            "month": "2026-02",
+            "birth_date": "1966-02-10",
+            "hire_date": "2020-02-01",
+        },
+        format="json",
+    ).json()
+    assert body["pension"]["employee"] == 142_500
+
+
 @pytest.mark.parametrize(
     ("payload", "field", "rule"),
     [

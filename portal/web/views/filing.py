@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.codes import EI_LOSS_REASONS, NHIS_LOSS_CODES, NPS_LOSS_CODES, loss_codes_for
-from filings.coverage import EMPLOYMENT_TYPES, CoverageInput, coverage_decide
+from filings.coverage import (
+    EMPLOYMENT_TYPES,
+    CoverageInput,
+    contract_full_months,
+    coverage_decide,
+)
 from filings.models import Report, ReportKind
 from filings.selectors import report_get_for
 from filings.services import IdempotencyConflict, ReportStateError, report_correct, report_file
@@ -191,10 +196,7 @@ def hire_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
             contract_end = date.fromisoformat(p.get("contract_end", ""))
         months = None
         if contract_end and contract_end >= hire_date:
-            months = (
-                (contract_end.year - hire_date.year) * 12 + contract_end.month - hire_date.month
-            )
-            months += 1 if contract_end.day >= hire_date.day else 0
+            months = contract_full_months(hire_date, contract_end)
         coverage = coverage_decide(
             data=CoverageInput(
                 birth_date=birth,
