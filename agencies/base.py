@@ -66,6 +66,11 @@ class Result:
     result_message: str = ""
 
 
+def int_or_none(value: Any) -> int | None:
+    """A whole number from the report's data, or None where it was not given."""
+    return None if value is None or value == "" else int(value)
+
+
 def iso_date(value: Any) -> str | None:
     """A date or ISO string as 'YYYY-MM-DD' (None stays None)."""
     if value in (None, ""):

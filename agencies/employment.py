@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from agencies.base import AgencyAdapter, Filing, iso_date, json_number
+from agencies.base import AgencyAdapter, Filing, int_or_none, iso_date, json_number
 
 
 class ComwelAdapter(AgencyAdapter):
@@ -28,12 +28,14 @@ class ComwelAdapter(AgencyAdapter):
 
     def loss_fields(self, filing: Filing) -> dict[str, Any]:
         data = filing.data
-        annual = data.get("annual_wage_this_year")
         return {
             "loss_date": self.loss_date(filing),
             "loss_reason_code": self.loss_code(str(data["reason_code"])),
             "loss_reason_detail": str(data.get("reason_detail") or ""),
-            "total_pay_this_year": None if annual is None else int(annual),
+            "total_pay_this_year": int_or_none(data.get("annual_wage_this_year")),
+            "months_worked_this_year": int_or_none(data.get("months_worked_this_year")),
+            "total_pay_last_year": int_or_none(data.get("annual_wage_last_year")),
+            "months_worked_last_year": int_or_none(data.get("months_worked_last_year")),
         }
 
     def cancel_fields(self, filing: Filing) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from agencies import codes
-from agencies.base import AgencyAdapter, Filing, iso_date
+from agencies.base import AgencyAdapter, Filing, int_or_none, iso_date
 
 
 class HealthAdapter(AgencyAdapter):
@@ -25,12 +25,13 @@ class HealthAdapter(AgencyAdapter):
 
     def loss_fields(self, filing: Filing) -> dict[str, Any]:
         data = filing.data
-        annual = data.get("annual_wage_this_year")
         return {
             "loss_date": self.loss_date(filing),
             "loss_code": self.loss_code(str(data["reason_code"])),
-            "annual_pay_this_year": None if annual is None else int(annual),
-            "months_worked_this_year": data.get("months_worked_this_year"),
+            "annual_pay_this_year": int_or_none(data.get("annual_wage_this_year")),
+            "months_worked_this_year": int_or_none(data.get("months_worked_this_year")),
+            "annual_pay_last_year": int_or_none(data.get("annual_wage_last_year")),
+            "months_worked_last_year": int_or_none(data.get("months_worked_last_year")),
         }
 
     def cancel_fields(self, filing: Filing) -> dict[str, Any]:

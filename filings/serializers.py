@@ -104,6 +104,18 @@ class ExitRequestSerializer(RequestSerializer):
     last_working_day = serializers.DateField()
     reason_code = serializers.ChoiceField(choices=list(EI_LOSS_REASONS))
     reason_detail = serializers.CharField(required=False, allow_blank=True)
+    annual_wage_this_year = serializers.IntegerField(
+        required=False, min_value=0, help_text="당해연도 보수총액(원): 건강보험·고용·산재 상실신고"
+    )
+    months_worked_this_year = serializers.IntegerField(
+        required=False, min_value=0, max_value=12, help_text="당해연도 근무월수"
+    )
+    annual_wage_last_year = serializers.IntegerField(
+        required=False, min_value=0, help_text="전년도 보수총액(원): 전년도 보수총액신고 전 퇴사 시"
+    )
+    months_worked_last_year = serializers.IntegerField(
+        required=False, min_value=0, max_value=12, help_text="전년도 근무월수"
+    )
 
 
 class PayChangeRequestSerializer(RequestSerializer):

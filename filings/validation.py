@@ -6,7 +6,7 @@ Shared by the API, the portal forms and bulk upload, so all three say exactly th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -302,14 +302,28 @@ class ExitInput:
     loss_date: date
     reason_code: str
     reason_detail: str
+    # 보수총액 and months worked, this year and last, for the NHIS and EI/IACI loss reports
+    # (domain-rules §4.1, §12.2); None when not given.
+    pay_totals: dict[str, int | None] = field(default_factory=dict)
 
     def report_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "last_working_day": self.last_working_day.isoformat(),
             "loss_date": self.loss_date.isoformat(),
             "reason_code": self.reason_code,
             "reason_detail": self.reason_detail,
         }
+        data.update({k: v for k, v in self.pay_totals.items() if v is not None})
+        return data
+
+
+# name -> (label, maximum): a year's 보수총액 in won, and months worked in that year.
+EXIT_PAY_TOTALS: dict[str, tuple[str, int]] = {
+    "annual_wage_this_year": ("당해연도 보수총액", MAX_WAGE * 12),
+    "months_worked_this_year": ("당해연도 근무월수", 12),
+    "annual_wage_last_year": ("전년도 보수총액", MAX_WAGE * 12),
+    "months_worked_last_year": ("전년도 근무월수", 12),
+}
 
 
 def exit_clean(data: dict[str, Any]) -> ExitInput:
@@ -328,6 +342,20 @@ def exit_clean(data: dict[str, Any]) -> ExitInput:
     detail = str(data.get("reason_detail") or "").strip()
     if len(detail) > 200:
         errors.add("reason_detail", "max_length", "구체적 사유는 200자 이하여야 합니다.")
+    totals = {
+        name: parse_int(
+            errors, data.get(name), name, label=label, minimum=0, maximum=maximum, required=False
+        )
+        for name, (label, maximum) in EXIT_PAY_TOTALS.items()
+    }
+    months = totals["months_worked_this_year"]
+    if last_day is not None and months is not None and months > last_day.month:
+        errors.add(
+            "months_worked_this_year",
+            "max_value",
+            f"당해연도 근무월수는 퇴사한 달({last_day.month}월)까지의 {last_day.month}개월을"
+            " 넘을 수 없습니다.",
+        )
     errors.raise_if_any()
     assert employee_id is not None and last_day is not None
     return ExitInput(
@@ -336,6 +364,7 @@ def exit_clean(data: dict[str, Any]) -> ExitInput:
         loss_date=last_day + timedelta(days=1),
         reason_code=reason,
         reason_detail=detail,
+        pay_totals=totals,
     )
 
 

@@ -172,9 +172,11 @@ def _loss(agency: str, payload: dict[str, Any], today: date) -> None:
     elif agency == "health":
         _code(payload, "loss_code", NHIS_LOSS, "E130", "상실부호")
         _amount(payload, "annual_pay_this_year", required=False)
+        _amount(payload, "annual_pay_last_year", required=False)
     else:
         _code(payload, "loss_reason_code", EI_LOSS, "E131", "상실사유 코드")
         _amount(payload, "total_pay_this_year", required=False)
+        _amount(payload, "total_pay_last_year", required=False)
 
 
 def _cancel(agency: str, payload: dict[str, Any], today: date) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.codes import EI_LOSS_REASON_CHOICES
 from agencies.registry import agency_codes, insurance_labels
 from filings.models import ReportKind, ReportStatus
+from filings.validation import EXIT_PAY_TOTALS
 from portal.errors import FieldErrors
 from portal.models import EmploymentBand, EmploymentType
 
@@ -155,6 +156,22 @@ class ExitForm(EmployeeChoiceMixin, SensitiveForm):
     reason_detail = forms.CharField(
         label=_("구체적 사유 (선택)"), required=False, max_length=200, widget=forms.TextInput()
     )
+    # 건강보험과 고용·산재보험 상실신고가 함께 받는 보수총액(선택): 퇴사 때 정산에 쓰입니다.
+    annual_wage_this_year = forms.CharField(
+        label=_("당해연도 보수총액 (원, 선택)"), required=False, widget=_number()
+    )
+    months_worked_this_year = forms.CharField(
+        label=_("당해연도 근무월수 (선택)"), required=False, widget=_number()
+    )
+    annual_wage_last_year = forms.CharField(
+        label=_("전년도 보수총액 (원, 선택)"),
+        required=False,
+        widget=_number(),
+        help_text=_("전년도 보수총액신고(3월) 전에 퇴사하면 함께 적습니다."),
+    )
+    months_worked_last_year = forms.CharField(
+        label=_("전년도 근무월수 (선택)"), required=False, widget=_number()
+    )
 
     def to_data(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -164,6 +181,7 @@ class ExitForm(EmployeeChoiceMixin, SensitiveForm):
             "last_working_day": d.get("last_working_day"),
             "reason_code": d.get("reason_code"),
             "reason_detail": d.get("reason_detail", ""),
+            **{name: d.get(name) or None for name in EXIT_PAY_TOTALS},
         }
 
 

@@ -213,3 +213,46 @@ def test_periods_always_equal_what_the_accepted_answers_alone_imply(
     }
     assert stored == _model_periods(employee_id)
     assert {p[0] for p in stored} <= AGENCIES - hire_rejected
+
+
+def test_an_exit_carries_this_and_last_years_pay_totals_to_health_and_comwel(
+    api_client, workplace, sandbox
+):
+    from filings.models import SubmissionAttempt
+
+    hire = _post(api_client, workplace, hire_body())
+    _send(hire["id"])
+    last_day = timezone.localdate() - timedelta(days=1)
+    body = {
+        **_exit_body(hire["employee_id"], last_day),
+        "annual_wage_this_year": 33_000_000,
+        "months_worked_this_year": min(last_day.month, 11),
+        "annual_wage_last_year": 36_000_000,
+        "months_worked_last_year": 12,
+    }
+    exit_report = _post(api_client, workplace, body)
+    assert Report.objects.get(pk=exit_report["id"]).data["annual_wage_last_year"] == 36_000_000
+    assert set(_send(exit_report["id"]).values()) == {"accepted"}
+    sent = {
+        a.submission.agency: a.request_body
+        for a in SubmissionAttempt.objects.filter(
+            submission__report_id=exit_report["id"], kind="send"
+        ).select_related("submission")
+    }
+    assert '"annual_pay_this_year": 33000000' in sent["health"]
+    assert '"annual_pay_last_year": 36000000' in sent["health"]
+    assert '"total_pay_last_year": 36000000' in sent["employment"]
+    assert "33000000" not in sent["pension"]
+
+
+def test_months_worked_this_year_beyond_the_exit_month_is_refused_naming_the_field(
+    api_client, workplace
+):
+    hire = _post(api_client, workplace, hire_body())
+    last_day = date(timezone.localdate().year, 1, 31)
+    if last_day > timezone.localdate() or last_day < date.fromisoformat(hire_body()["hire_date"]):
+        last_day = timezone.localdate()
+    body = {**_exit_body(hire["employee_id"], last_day), "months_worked_this_year": 13}
+    response = api_client.post(f"/api/v1/workplaces/{workplace.pk}/reports/", body, format="json")
+    assert response.status_code == 400
+    assert "months_worked_this_year" in response.json()["error"]["fields"]
