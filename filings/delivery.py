@@ -32,7 +32,7 @@ from filings.models import (
     SubmissionAttempt,
     SubmissionStatus,
 )
-from filings.periods import period_apply_accepted
+from filings.periods import period_apply_accepted, periods_apply_accepted
 from filings.signals import submission_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
@@ -370,8 +370,13 @@ def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
             )
             if mine.update(**o.fields):
                 recorded.add(o.sub.pk)
-                if o.fields.get("status") == SubmissionStatus.ACCEPTED:
-                    period_apply_accepted(submission=o.sub)
+        periods_apply_accepted(
+            submissions=[
+                o.sub
+                for o in outcomes
+                if o.sub.pk in recorded and o.fields.get("status") == SubmissionStatus.ACCEPTED
+            ]
+        )
         ReportEvent.objects.bulk_create(
             [
                 _new_event(o.sub, st, msg)

@@ -13,54 +13,56 @@ from datetime import date
 from filings.models import InsuredPeriod, ReportKind, Submission
 
 
+def periods_apply_accepted(*, submissions: list[Submission]) -> None:
+    """Apply a batch of acceptances: acquisitions in one INSERT, each loss and cancellation in
+    one statement of its own."""
+    opened = []
+    for submission in submissions:
+        report = submission.report
+        if report.employee_id is None:
+            continue  # workplace reports insure nobody
+        if submission.action == Submission.Action.CANCEL:
+            if report.kind == ReportKind.HIRE:
+                _acquisition_cancelled(submission)
+        elif report.kind == ReportKind.HIRE:
+            opened.append(
+                InsuredPeriod(
+                    employee_id=report.employee_id,
+                    workplace_id=report.workplace_id,
+                    agency=submission.agency,
+                    acquired_on=report.event_date,
+                    report=report,
+                    acquired_by=submission,
+                    source=InsuredPeriod.Source.FILED,
+                )
+            )
+        elif report.kind == ReportKind.EXIT:
+            _close(submission, employee_id=report.employee_id, lost_on=report.event_date)
+    # An acquisition accepted twice (a resend found by query) opens its period once.
+    InsuredPeriod.objects.bulk_create(opened, ignore_conflicts=True)
+
+
 def period_apply_accepted(*, submission: Submission) -> None:
-    report = submission.report
-    employee_id = report.employee_id
-    if employee_id is None:
-        return  # workplace reports insure nobody
-    if submission.action == Submission.Action.CANCEL:
-        if report.kind == ReportKind.HIRE:
-            _acquisition_cancelled(submission)
-        return
-    if report.kind == ReportKind.HIRE:
-        InsuredPeriod.objects.get_or_create(
-            employee_id=employee_id,
-            agency=submission.agency,
-            acquired_on=report.event_date,
-            defaults={
-                "workplace_id": report.workplace_id,
-                "report": report,
-                "acquired_by": submission,
-                "source": InsuredPeriod.Source.FILED,
-            },
-        )
-    elif report.kind == ReportKind.EXIT:
-        _close(submission, employee_id=employee_id, lost_on=report.event_date)
+    periods_apply_accepted(submissions=[submission])
 
 
 def _close(submission: Submission, *, employee_id: int, lost_on: date) -> None:
     """The loss date ends the period open on it (acquired on or before it)."""
-    open_period = (
-        InsuredPeriod.objects.filter(
-            employee_id=employee_id,
-            agency=submission.agency,
-            lost_on__isnull=True,
-            acquired_on__lte=lost_on,
-        )
-        .order_by("-acquired_on")
-        .first()
-    )
-    if open_period is not None:
-        InsuredPeriod.objects.filter(pk=open_period.pk).update(lost_on=lost_on, lost_by=submission)
+    InsuredPeriod.objects.filter(
+        employee_id=employee_id,
+        agency=submission.agency,
+        lost_on__isnull=True,
+        acquired_on__lte=lost_on,
+    ).update(lost_on=lost_on, lost_by=submission)
 
 
 def _acquisition_cancelled(cancel: Submission) -> None:
     """The agency took back the acquisition: the period it opened never existed."""
-    original = Submission.objects.filter(
-        report_id=cancel.report_id, agency=cancel.agency, action=Submission.Action.FILE
-    ).first()
-    if original is not None:
-        InsuredPeriod.objects.filter(acquired_by=original).delete()
+    InsuredPeriod.objects.filter(
+        acquired_by__report_id=cancel.report_id,
+        acquired_by__agency=cancel.agency,
+        acquired_by__action=Submission.Action.FILE,
+    ).delete()
 
 
 def periods_of(*, employee_id: int) -> list[InsuredPeriod]:
