@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Field, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from agencies.base import Filing, Receipt, Result
@@ -356,20 +356,44 @@ def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
     return _Outcome(sub, receipt.status, fields, events, attempts)
 
 
+def _update_fenced(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
+    """Store each outcome's fields on its row where our claim still holds: the rows still ours
+    are locked and read in one statement, then written in one UPDATE (a CASE per column)."""
+    claimed = [o.sub.pk for o in outcomes]
+    mine = set(
+        Submission.objects.select_for_update()
+        .filter(pk__in=claimed, status=SubmissionStatus.SENDING, claimed_at=claimed_at)
+        .values_list("pk", flat=True)
+    )
+    ours = [o for o in outcomes if o.sub.pk in mine]
+    if not ours:
+        return mine
+    names = sorted({name for o in ours for name in o.fields})
+    columns: dict[str, Any] = {}
+    for name in names:
+        field = Submission._meta.get_field(name)
+        assert isinstance(field, Field)  # the outcome's keys are the row's own columns
+        columns[name] = Case(
+            *(
+                When(pk=o.sub.pk, then=Value(o.fields[name], output_field=field))
+                for o in ours
+                if name in o.fields
+            ),
+            default=F(name),
+            output_field=field,
+        )
+    Submission.objects.filter(pk__in=[o.sub.pk for o in ours]).update(**columns)
+    return mine
+
+
 def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
     """One transaction for the whole batch; returns the ids whose update our claim still held.
     Attempts are stored either way: they happened."""
-    recorded: set[int] = set()
     with transaction.atomic():
         # Reports first, in id order, as every writer locks them.
         reports = reports_lock(report_ids=[o.sub.report_id for o in outcomes])
         SubmissionAttempt.objects.bulk_create([a for o in outcomes for a in o.attempts])
-        for o in outcomes:
-            mine = Submission.objects.filter(
-                pk=o.sub.pk, status=SubmissionStatus.SENDING, claimed_at=claimed_at
-            )
-            if mine.update(**o.fields):
-                recorded.add(o.sub.pk)
+        recorded = _update_fenced(outcomes, claimed_at=claimed_at)
         periods_apply_accepted(
             submissions=[
                 o.sub

@@ -256,3 +256,25 @@ def test_months_worked_this_year_beyond_the_exit_month_is_refused_naming_the_fie
     response = api_client.post(f"/api/v1/workplaces/{workplace.pk}/reports/", body, format="json")
     assert response.status_code == 400
     assert "months_worked_this_year" in response.json()["error"]["fields"]
+
+
+def test_a_row_whose_claim_another_worker_took_over_is_not_overwritten(api_client, workplace):
+    # A slow worker records its answers after its lease ran out and another worker claimed
+    # one of its rows: only the rows still under its own claim take its answers.
+    from filings.delivery import _Outcome, _update_fenced
+
+    hire = _post(api_client, workplace, hire_body())
+    first, second = Submission.objects.filter(report_id=hire["id"]).order_by("pk")[:2]
+    ours = timezone.now() - timedelta(minutes=5)
+    theirs = timezone.now()
+    Submission.objects.filter(pk=first.pk).update(status=SubmissionStatus.SENDING, claimed_at=ours)
+    Submission.objects.filter(pk=second.pk).update(
+        status=SubmissionStatus.SENDING, claimed_at=theirs
+    )
+    fields = {"status": SubmissionStatus.ACCEPTED, "receipt_number": "R-1", "uncertain": False}
+    outcomes = [_Outcome(first, "accepted", fields, []), _Outcome(second, "accepted", fields, [])]
+    assert _update_fenced(outcomes, claimed_at=ours) == {first.pk}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.receipt_number) == (SubmissionStatus.ACCEPTED, "R-1")
+    assert (second.status, second.receipt_number) == (SubmissionStatus.SENDING, "")
