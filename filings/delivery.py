@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Case, F, Field, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies.base import Filing, Receipt, Result
@@ -357,33 +357,16 @@ def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
 
 
 def _update_fenced(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
-    """Store each outcome's fields on its row where our claim still holds: the rows still ours
-    are locked and read in one statement, then written in one UPDATE (a CASE per column)."""
-    claimed = [o.sub.pk for o in outcomes]
-    mine = set(
-        Submission.objects.select_for_update()
-        .filter(pk__in=claimed, status=SubmissionStatus.SENDING, claimed_at=claimed_at)
-        .values_list("pk", flat=True)
-    )
-    ours = [o for o in outcomes if o.sub.pk in mine]
-    if not ours:
-        return mine
-    names = sorted({name for o in ours for name in o.fields})
-    columns: dict[str, Any] = {}
-    for name in names:
-        field = Submission._meta.get_field(name)
-        assert isinstance(field, Field)  # the outcome's keys are the row's own columns
-        columns[name] = Case(
-            *(
-                When(pk=o.sub.pk, then=Value(o.fields[name], output_field=field))
-                for o in ours
-                if name in o.fields
-            ),
-            default=F(name),
-            output_field=field,
+    """Store each outcome's fields on its row where our claim still holds; the ids stored.
+    One plain UPDATE per row: measured cheaper than one UPDATE with a CASE per column."""
+    recorded: set[int] = set()
+    for o in outcomes:
+        mine = Submission.objects.filter(
+            pk=o.sub.pk, status=SubmissionStatus.SENDING, claimed_at=claimed_at
         )
-    Submission.objects.filter(pk__in=[o.sub.pk for o in ours]).update(**columns)
-    return mine
+        if mine.update(**o.fields):
+            recorded.add(o.sub.pk)
+    return recorded
 
 
 def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
