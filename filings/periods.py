@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from filings.models import InsuredPeriod, ReportKind, Submission
+from portal.models import Employee
 
 
 def periods_apply_accepted(*, submissions: list[Submission]) -> None:
@@ -24,6 +25,9 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
         if submission.action == Submission.Action.CANCEL:
             if report.kind == ReportKind.HIRE:
                 _acquisition_cancelled(submission)
+                _employee_lost_if_insured_nowhere(
+                    employee_id=report.employee_id, on=report.event_date, last_day=None
+                )
         elif report.kind == ReportKind.HIRE:
             opened.append(
                 InsuredPeriod(
@@ -38,8 +42,23 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
             )
         elif report.kind == ReportKind.EXIT:
             _close(submission, employee_id=report.employee_id, lost_on=report.event_date)
+            last_day = report.data.get("last_working_day")
+            _employee_lost_if_insured_nowhere(
+                employee_id=report.employee_id,
+                on=report.event_date,
+                last_day=date.fromisoformat(last_day) if last_day else None,
+            )
     # An acquisition accepted twice (a resend found by query) opens its period once.
     InsuredPeriod.objects.bulk_create(opened, ignore_conflicts=True)
+
+
+def _employee_lost_if_insured_nowhere(*, employee_id: int, on: date, last_day: date | None) -> None:
+    """The person counts as lost here once no agency holds them insured any more."""
+    if InsuredPeriod.objects.filter(employee_id=employee_id, lost_on__isnull=True).exists():
+        return
+    Employee.objects.filter(pk=employee_id, loss_date__isnull=True).update(
+        loss_date=on, last_working_day=last_day
+    )
 
 
 def period_apply_accepted(*, submission: Submission) -> None:

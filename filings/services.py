@@ -221,13 +221,17 @@ def _exit_prepare(
     employee = _employee_of(workplace, cleaned.employee_id)
     errors = FieldErrors()
     if employee.loss_date is not None and supersedes is None:
-        errors.add("employee_id", "already_lost", "이미 자격상실 신고된 근로자입니다.")
+        errors.add("employee_id", "already_lost", "이미 자격상실 처리된 근로자입니다.")
+    elif supersedes is None and _exit_in_progress(employee):
+        errors.add(
+            "employee_id",
+            "exit_in_progress",
+            "이 근로자의 자격상실 신고가 이미 기관에서 처리 중입니다.",
+        )
     if employee.hire_date and cleaned.last_working_day < employee.hire_date:
         errors.add("last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다.")
     errors.raise_if_any()
-    Employee.objects.filter(pk=employee.pk).update(
-        last_working_day=cleaned.last_working_day, loss_date=cleaned.loss_date
-    )
+    # The person counts as lost only once the agencies accept the loss (filings.periods).
     report = _new_report(
         actor=actor,
         workplace=workplace,
@@ -239,6 +243,15 @@ def _exit_prepare(
         supersedes=supersedes,
     )
     return report, None
+
+
+def _exit_in_progress(employee: Employee) -> bool:
+    """An exit filed for this person that no agency has refused or had cancelled yet."""
+    return Report.objects.filter(
+        employee=employee,
+        kind=ReportKind.EXIT,
+        status__in=[ReportStatus.IN_PROGRESS, ReportStatus.COMPLETED],
+    ).exists()
 
 
 def _pay_change_prepare(
@@ -390,8 +403,9 @@ def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Repo
                 "기관에 이미 접수된 신고는 취소할 수 없습니다. 정정 신고를 이용해 주세요."
             )
         _cancel_locked(report=report, subs=subs, reached=reached)
-        if report.kind == ReportKind.HIRE and report.employee_id:
-            # The acquisition never happened: the person no longer counts as employed here.
+        if report.kind == ReportKind.HIRE and report.employee_id and not reached:
+            # No agency ever had the acquisition: the person no longer counts as employed here.
+            # Where an agency had it, its accepted cancellation decides (filings.periods).
             Employee.objects.filter(pk=report.employee_id).update(loss_date=report.event_date)
         audit_record(
             actor=actor, action="report.cancel", obj=report, workplace=report.workplace, ip=ip
@@ -450,10 +464,6 @@ def report_correct(
             _cancel_locked(report=old, subs=subs, reached=reached)
             if old.employee_id:
                 Employee.objects.filter(pk=old.employee_id).update(loss_date=old.event_date)
-        elif old.kind == ReportKind.EXIT and old.employee_id:
-            Employee.objects.filter(pk=old.employee_id).update(
-                loss_date=None, last_working_day=None
-            )
         new, _ = report_file(actor=actor, workplace=old.workplace, data=data, ip=ip, supersedes=old)
         Report.objects.filter(pk=old.pk).update(status=ReportStatus.SUPERSEDED)
         ReportEvent.objects.create(

@@ -167,8 +167,10 @@ def test_an_xlsx_exit_file_finds_people_by_resident_number(owner, workplace):
     assert (4, "required") in errors and (4, "choice") in errors
     bulk_file_start(actor=owner, upload=upload)
     bulk_file_run(upload_id=upload.pk)
+    assert Report.objects.filter(employee=leaving, kind="exit").count() == 1
+    # Filed, not yet accepted: the person stays insured until the agencies accept the loss.
     leaving.refresh_from_db()
-    assert leaving.loss_date is not None
+    assert leaving.loss_date is None
 
 
 def test_the_template_has_korean_headers_and_the_portal_page_validates(

@@ -278,3 +278,38 @@ def test_a_row_whose_claim_another_worker_took_over_is_not_overwritten(api_clien
     second.refresh_from_db()
     assert (first.status, first.receipt_number) == (SubmissionStatus.ACCEPTED, "R-1")
     assert (second.status, second.receipt_number) == (SubmissionStatus.SENDING, "")
+
+
+def test_the_person_counts_as_lost_only_once_the_agencies_accept_the_loss(
+    api_client, workplace, sandbox
+):
+    hire = _post(api_client, workplace, hire_body())
+    _send(hire["id"])
+    employee_url = f"/api/v1/employees/{hire['employee_id']}/"
+    last_day = timezone.localdate() - timedelta(days=1)
+    exit_report = _post(api_client, workplace, _exit_body(hire["employee_id"], last_day))
+    assert api_client.get(employee_url).json()["active"] is True
+    again = api_client.post(
+        f"/api/v1/workplaces/{workplace.pk}/reports/",
+        _exit_body(hire["employee_id"], last_day),
+        format="json",
+    )
+    assert again.status_code == 400
+    assert again.json()["error"]["fields"]["employee_id"][0]["rule"] == "exit_in_progress"
+    _send(exit_report["id"])
+    employee = api_client.get(employee_url).json()
+    assert employee["active"] is False
+    assert employee["loss_date"] == (last_day + timedelta(days=1)).isoformat()
+
+
+def test_a_rejected_exit_keeps_the_person_active_and_a_new_exit_can_be_filed(
+    api_client, workplace, sandbox
+):
+    hire = _post(api_client, workplace, hire_body())
+    _send(hire["id"])
+    sandbox.reset()  # the agencies forget the person: they will refuse the loss
+    last_day = timezone.localdate() - timedelta(days=1)
+    exit_report = _post(api_client, workplace, _exit_body(hire["employee_id"], last_day))
+    _send(exit_report["id"])
+    assert api_client.get(f"/api/v1/employees/{hire['employee_id']}/").json()["active"] is True
+    _post(api_client, workplace, _exit_body(hire["employee_id"], last_day))
