@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission
+from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
 from filings.selectors import reports_for
 from portal.access import Action, Role, role_allows_action, role_for, workplaces_for
 from portal.models import Employee, Workplace
@@ -71,12 +71,23 @@ def _pending_deadline_q(prefix: str = "") -> Q:
     )
 
 
+def _refused_q(prefix: str = "") -> Q:
+    """A rejected or failed submission that still matters: a cancellation the agency refused
+    (it still holds what was to be cancelled), or a filing of a report neither cancelled nor
+    replaced by a correction."""
+    refused = Q(**{f"{prefix}status__in": [SubmissionStatus.REJECTED, SubmissionStatus.FAILED]})
+    live = ~Q(**{f"{prefix}report__status__in": [ReportStatus.CANCELLED, ReportStatus.SUPERSEDED]})
+    return refused & (Q(**{f"{prefix}action": Submission.Action.CANCEL}) | live)
+
+
 def reports_needing_action(*, workplaces: QuerySet[Workplace], limit: int = 20) -> list[Report]:
-    """Rejected or failed reports, and open ones whose deadline is within 7 days."""
+    """Reports with a refused submission that still matters, and open ones whose deadline is
+    within 7 days."""
     due = Submission.objects.filter(_pending_deadline_q(), report=OuterRef("pk"))
+    refused = Submission.objects.filter(_refused_q(), report=OuterRef("pk"))
     return list(
         Report.objects.filter(workplace__in=workplaces)
-        .filter(Q(status__in=[ReportStatus.REJECTED, ReportStatus.FAILED]) | Q(Exists(due)))
+        .filter(Q(Exists(refused)) | Q(Exists(due)))
         .annotate(
             next_deadline=Min(
                 "submissions__deadline",
@@ -116,13 +127,16 @@ def agent_board(request: HttpRequest) -> list[BoardRow]:
     workplaces = workplaces_for(request.user)
     names = dict(workplace_choices(request))
     counts = {
-        row["workplace_id"]: row
-        for row in Report.objects.filter(workplace__in=workplaces)
-        .values("workplace_id")
+        row["report__workplace_id"]: row
+        for row in Submission.objects.filter(report__workplace__in=workplaces)
+        .values("report__workplace_id")
         .annotate(
-            rejected=Count("id", filter=Q(status=ReportStatus.REJECTED)),
-            failed=Count("id", filter=Q(status=ReportStatus.FAILED)),
-            in_progress=Count("id", filter=Q(status=ReportStatus.IN_PROGRESS)),
+            # Every refused submission that still matters, cancellations included.
+            rejected=Count("id", filter=_refused_q() & Q(status=SubmissionStatus.REJECTED)),
+            failed=Count("id", filter=_refused_q() & Q(status=SubmissionStatus.FAILED)),
+            in_progress=Count(
+                "report_id", filter=Q(report__status=ReportStatus.IN_PROGRESS), distinct=True
+            ),
         )
         .order_by()
     }

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
-from filings.models import Report
+from filings.models import Report, Submission
 from portal.models import AccessRecord, Employee, PayrollFirm, Workplace
 from tests.factories import DelegationFactory, EmployeeFactory, UserFactory, WorkplaceFactory
 
@@ -133,10 +133,31 @@ def test_agent_board_lists_every_delegated_workplace_with_what_needs_attention(
 ) -> None:
     second = WorkplaceFactory(name="둘째상사")
     DelegationFactory(firm=firm, workplace=second, granted_by=owner)
-    report_at(second, status="rejected")
+    rejected = report_at(second, status="rejected")
+    Submission.objects.create(report=rejected, agency="pension", status="rejected")
     page = verified_client(agent).get("/board/").content.decode()
     assert workplace.name in page and "둘째상사" in page
     assert page.index("둘째상사") < page.index(workplace.name)
+
+
+def test_the_board_counts_a_refused_cancellation_of_a_corrected_report_but_not_its_old_filing(
+    verified_client: Callable[..., Client],
+    agent: AbstractBaseUser,
+    workplace: Workplace,
+) -> None:
+    from portal.web.selectors import agent_board
+
+    old = report_at(workplace, status="superseded")
+    # The old filing's refusal was answered by the correction; the refused cancellation was
+    # not: the agency still holds what was to be cancelled.
+    Submission.objects.create(report=old, agency="pension", status="rejected")
+    Submission.objects.create(report=old, agency="health", status="rejected", action="cancel")
+    Submission.objects.create(report=old, agency="employment", status="failed", action="cancel")
+    client = verified_client(agent)
+    request = client.get("/board/").wsgi_request
+    (row,) = [r for r in agent_board(request) if r.workplace_id == workplace.pk]
+    assert (row.rejected, row.failed) == (1, 1)
+    assert row.needs_attention
 
 
 def test_the_owner_adds_hr_staff_and_an_unknown_id_is_refused_next_to_the_field(
