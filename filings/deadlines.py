@@ -13,19 +13,11 @@ from functools import lru_cache
 
 import holidays
 
+from agencies.base import FILING_KINDS
 from agencies.registry import agency_codes, insurance_labels
 
-KINDS = (
-    "hire",
-    "exit",
-    "workplace_registration",
-    "workplace_change",
-    "workplace_closure",
-    "pay_change",
-    "hire_cancel",
-    "annual_wage_report",
-    "daily_work_report",
-)
+# What agencies take as filings, and the reports with a deadline the portal does not file yet.
+KINDS = (*FILING_KINDS, "annual_wage_report", "daily_work_report")
 
 _WEEKDAYS = "월화수목금토일"
 _UNVERIFIED = " [기준 확인 필요]"
