@@ -119,26 +119,28 @@ def shared_client() -> httpx.Client:
 class Transport:
     """Sends JSON to an agency's base URL and maps failures to Transient/PermanentError.
 
-    base_urls maps agency code -> base URL (e.g. 'http://host:8700/pension'). Without it, the
-    URL comes from settings.AGENCY_URLS[code], then from $AGENCY_SANDBOX_URL + '/' + code.
+    base_urls maps agency code -> base URL (e.g. 'http://host:8700/pension'); sandbox_root
+    serves every agency under /<code>. Without either, the URL comes from
+    settings.AGENCY_URLS[code], then from $AGENCY_SANDBOX_URL + '/' + code.
     """
 
     base_urls: dict[str, str] | None = None
+    # One server for every agency, each under /<agency code> (the sandbox).
+    sandbox_root: str | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
     client: httpx.Client | None = field(default=None, repr=False)
 
     @classmethod
     def for_sandbox(cls, base_url: str, **kwargs: Any) -> Transport:
-        """A transport pointing every registered agency at one sandbox server."""
-        from agencies.registry import agency_codes  # the registry imports the adapters, and they us
-
-        root = base_url.rstrip("/")
-        return cls(base_urls={code: f"{root}/{code}" for code in agency_codes()}, **kwargs)
+        """A transport pointing every agency at one sandbox server."""
+        return cls(sandbox_root=base_url.rstrip("/"), **kwargs)
 
     def base_url(self, agency: str) -> str:
         if self.base_urls and agency in self.base_urls:
             return self.base_urls[agency].rstrip("/")
+        if self.sandbox_root:
+            return f"{self.sandbox_root}/{agency}"
         configured = _setting("AGENCY_URLS", None) or {}
         if agency in configured:
             return str(configured[agency]).rstrip("/")
