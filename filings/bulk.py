@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from filings import validation
 from filings.models import BulkRow, BulkUpload
-from filings.services import IdempotencyConflict, report_file
+from filings.services import report_file
 from portal import crypto
-from portal.errors import FieldErrors
+from portal.errors import FieldErrors, IdempotencyKeyMismatch
 from portal.models import Employee, Workplace
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record, rrn_index
@@ -561,7 +561,7 @@ def _file_row(upload: BulkUpload, row: BulkRow) -> None:
         errors.extend(exc)
         BulkRow.objects.filter(pk=row.pk).update(status=BulkRow.Status.FAILED, errors=errors.items)
         return
-    except IdempotencyConflict as exc:
+    except IdempotencyKeyMismatch as exc:
         message = f"이 행은 이미 다른 내용으로 신고되었습니다(신고 #{exc.report.pk})."
         error = {"column": "", "field": "row", "rule": "idempotency_conflict", "message": message}
         BulkRow.objects.filter(pk=row.pk).update(status=BulkRow.Status.FAILED, errors=[error])

@@ -32,7 +32,7 @@ from filings.models import (
     SubmissionAttempt,
     SubmissionStatus,
 )
-from filings.periods import period_apply_accepted, periods_apply_accepted
+from filings.periods import periods_apply_accepted
 from filings.signals import submission_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
@@ -162,7 +162,7 @@ def _record(
         if not mine.update(**fields):
             return False
         if fields.get("status") == SubmissionStatus.ACCEPTED:
-            period_apply_accepted(submission=sub)
+            periods_apply_accepted(submissions=[sub])
         ReportEvent.objects.bulk_create([_new_event(sub, st, msg) for st, msg in events])
         report_status_refresh(report_id=sub.report_id)
         announce(sub, fields.get("status", sub.status), [st for st, _ in events])

@@ -1,6 +1,6 @@
 """Insured periods (자격 이력): what the agencies accepted, and only that.
 
-`period_apply_accepted` is called inside the transaction that records an agency's acceptance:
+`periods_apply_accepted` is called inside the transaction that records an agency's acceptance:
 an accepted acquisition opens a period, an accepted loss closes it, an accepted cancellation of
 an acquisition removes the period it opened. Filing, a rejection, a failure or a pending answer
 never touches a period. Applying the same acceptance twice changes nothing.
@@ -16,8 +16,10 @@ from portal.models import Employee
 
 def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     """Apply a batch of acceptances: acquisitions in one INSERT, each loss and cancellation in
-    one statement of its own."""
+    one statement of its own; then, once per person who lost a period, whether they count as
+    lost here."""
     opened = []
+    losing: dict[int, tuple[date, date | None]] = {}
     for submission in submissions:
         report = submission.report
         if report.employee_id is None:
@@ -25,9 +27,7 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
         if submission.action == Submission.Action.CANCEL:
             if report.kind == ReportKind.HIRE:
                 _acquisition_cancelled(submission)
-                _employee_lost_if_insured_nowhere(
-                    employee_id=report.employee_id, on=report.event_date, last_day=None
-                )
+                losing[report.employee_id] = (report.event_date, None)
         elif report.kind == ReportKind.HIRE:
             opened.append(
                 InsuredPeriod(
@@ -43,13 +43,14 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
         elif report.kind == ReportKind.EXIT:
             _close(submission, employee_id=report.employee_id, lost_on=report.event_date)
             last_day = report.data.get("last_working_day")
-            _employee_lost_if_insured_nowhere(
-                employee_id=report.employee_id,
-                on=report.event_date,
-                last_day=date.fromisoformat(last_day) if last_day else None,
+            losing[report.employee_id] = (
+                report.event_date,
+                date.fromisoformat(last_day) if last_day else None,
             )
     # An acquisition accepted twice (a resend found by query) opens its period once.
     InsuredPeriod.objects.bulk_create(opened, ignore_conflicts=True)
+    for employee_id, (on, last_day) in losing.items():
+        _employee_lost_if_insured_nowhere(employee_id=employee_id, on=on, last_day=last_day)
 
 
 def _employee_lost_if_insured_nowhere(*, employee_id: int, on: date, last_day: date | None) -> None:
@@ -59,10 +60,6 @@ def _employee_lost_if_insured_nowhere(*, employee_id: int, on: date, last_day: d
     Employee.objects.filter(pk=employee_id, loss_date__isnull=True).update(
         loss_date=on, last_working_day=last_day
     )
-
-
-def period_apply_accepted(*, submission: Submission) -> None:
-    periods_apply_accepted(submissions=[submission])
 
 
 def _close(submission: Submission, *, employee_id: int, lost_on: date) -> None:

@@ -1,8 +1,8 @@
 """Report writers: file, cancel, correct. The only code that creates reports and submissions.
 
 Each writer validates first (nothing is written on bad input), then in ONE transaction writes the
-report, its submissions (one bulk INSERT), the timeline, the outbox row that sends them and the
-audit event; the outbox publishes after commit.
+report, its submissions (one bulk INSERT), the timeline and the audit event; the task that sends
+them is published after commit (a queued submission is its own outbox row for the sweeper).
 """
 
 from __future__ import annotations
@@ -41,11 +41,6 @@ ACTIVE_EMPLOYEE_CONSTRAINT = "employee_one_active_per_workplace"
 ALREADY_EMPLOYED = (
     "이 사업장에 이미 자격취득 신고된 재직자입니다. 정정이 필요하면 기존 신고를 정정해 주세요."
 )
-
-
-# Kept as names of their own: callers catch "the key was reused" and "the report's state refuses".
-IdempotencyConflict = IdempotencyKeyMismatch
-ReportStateError = InvalidState
 
 
 def report_file(
@@ -389,7 +384,7 @@ def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Repo
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
-            raise ReportStateError("이미 취소되었거나 정정된 신고입니다.")
+            raise InvalidState("이미 취소되었거나 정정된 신고입니다.")
         subs = list(report.submissions.select_for_update().filter(action=Submission.Action.FILE))
         reached = [
             s
@@ -399,7 +394,7 @@ def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Repo
             or (s.status == SubmissionStatus.QUEUED and s.uncertain)
         ]
         if reached and report.kind != ReportKind.HIRE:
-            raise ReportStateError(
+            raise InvalidState(
                 "기관에 이미 접수된 신고는 취소할 수 없습니다. 정정 신고를 이용해 주세요."
             )
         _cancel_locked(report=report, subs=subs, reached=reached)
@@ -454,7 +449,7 @@ def report_correct(
 ) -> Report:
     """File a new revision and supersede the old one; the old one's history stays visible."""
     if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
-        raise ReportStateError("취소되었거나 이미 정정된 신고는 다시 정정할 수 없습니다.")
+        raise InvalidState("취소되었거나 이미 정정된 신고는 다시 정정할 수 없습니다.")
     data = {**data, "kind": report.kind}
     with transaction.atomic():
         old = Report.objects.select_for_update().get(pk=report.pk)

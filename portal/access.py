@@ -87,11 +87,22 @@ def workplaces_for(user: AnyUser, *, action: Action = Action.VIEW) -> QuerySet[W
     return Workplace.objects.filter(id__in=ids)
 
 
+def _key_scope(key_id: int) -> set[int]:
+    """The workplaces an API key is limited to; empty for a key that reaches them all."""
+    scope = ApiKey.workplaces.through.objects.filter(apikey_id=key_id)
+    return set(scope.values_list("workplace_id", flat=True))
+
+
 def api_key_reaches(*, key_id: int, workplace_id: int) -> bool:
     """Whether an API key's workplace scope (none: every workplace) includes the workplace."""
-    scope = ApiKey.workplaces.through.objects.filter(apikey_id=key_id)
-    ids = set(scope.values_list("workplace_id", flat=True))
+    ids = _key_scope(key_id)
     return not ids or workplace_id in ids
+
+
+def workplaces_within_key(queryset: QuerySet[Workplace], *, key_id: int) -> QuerySet[Workplace]:
+    """`queryset` narrowed to an API key's workplace scope (all of it for an unscoped key)."""
+    ids = _key_scope(key_id)
+    return queryset.filter(id__in=ids) if ids else queryset
 
 
 def _workplace_with_role(

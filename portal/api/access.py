@@ -25,7 +25,6 @@ def _key_id(request: Request) -> int | None:
 
 
 def api_workplace(request: Request, workplace_id: int | str, *, action: Action) -> Workplace:
-    # The key's scope is checked in the same query as the workplace and the caller's role.
     return workplace_get_for(request.user, workplace_id, action=action, api_key_id=_key_id(request))
 
 

@@ -73,7 +73,8 @@ def _redis() -> redis.Redis:
 def window_hits(*, current: str, previous: str, ttl: int) -> tuple[int, int]:
     """Count one hit in `current`; return (hits in current, hits in previous)."""
     if settings.REDIS_URL:
-        prefix = "throttle:"
+        # The cache's key prefix too: deployments sharing one Redis keep their counters apart.
+        prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:throttle:"
         try:
             with _redis().pipeline(transaction=False) as pipe:
                 pipe.incr(prefix + current)

@@ -13,12 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as fs
-from portal.access import Action, employee_get_for, workplaces_for
+from portal.access import Action, employee_get_for, workplaces_for, workplaces_within_key
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
-from portal.models import Employee, Workplace
+from portal.models import ApiKey, Employee, Workplace
 from portal.services import employee_create, employee_update, rrn_index
 
 ERRORS = {
@@ -57,9 +57,8 @@ class WorkplaceListView(ListAPIView):
 
     def get_queryset(self) -> QuerySet[Workplace]:
         qs = workplaces_for(self.request.user)
-        key = self.request.auth
-        if key is not None and hasattr(key, "workplaces") and key.workplaces.exists():
-            qs = qs.filter(id__in=key.workplaces.values("id"))
+        if isinstance(self.request.auth, ApiKey):
+            qs = workplaces_within_key(qs, key_id=self.request.auth.pk)
         return qs.order_by("id")
 
 

@@ -26,10 +26,10 @@ from filings.coverage import (
 )
 from filings.models import Report, ReportKind
 from filings.selectors import report_get_for
-from filings.services import IdempotencyConflict, ReportStateError, report_correct, report_file
+from filings.services import report_correct, report_file
 from portal import otp
 from portal.access import Action
-from portal.errors import FieldErrors
+from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import Employee, Workplace
 from portal.request_types import AuthenticatedHttpRequest
@@ -101,7 +101,7 @@ def _file_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
                 )
             except FieldErrors as exc:
                 form.add_service_errors(exc)
-            except IdempotencyConflict:
+            except IdempotencyKeyMismatch:
                 key = uuid.uuid4().hex
                 form.add_error(
                     None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요.")
@@ -293,7 +293,7 @@ def report_correct_view(request: AuthenticatedHttpRequest, report_id: int) -> Ht
                 )
             except FieldErrors as exc:
                 form.add_service_errors(exc)
-            except ReportStateError as exc:
+            except InvalidState as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("정정 신고를 접수했습니다."))

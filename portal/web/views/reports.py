@@ -22,8 +22,9 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.selectors import agency_order, report_get_for
-from filings.services import ReportStateError, report_cancel
+from filings.services import report_cancel
 from portal.access import Action
+from portal.errors import InvalidState
 from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import ReportFilterForm, agency_label
 from portal.web.selectors import CURRENT_KEY, reports_filtered, role_allows
@@ -115,7 +116,7 @@ def report_cancel_view(request: AuthenticatedHttpRequest, report_id: int) -> Htt
     report = report_get_for(request.user, report_id, action=Action.FILE)
     try:
         report_cancel(actor=request.user, report=report, ip=client_ip(request))
-    except ReportStateError as exc:
+    except InvalidState as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("취소를 요청했습니다. 기관별 진행 상황은 아래에서 확인하세요."))
