@@ -312,6 +312,15 @@ def drive(portal: Portal, check: Check) -> None:
 
     check.step("its four submissions are accepted", accepted)
 
+    def periods() -> str:
+        rows = expect(api.get(f"/employees/{report['employee_id']}/periods/"), 200)
+        open_at = {r["agency"] for r in rows if r["lost_on"] is None and r["source"] == "filed"}
+        if open_at != AGENCIES:
+            raise Failed(f"periods {rows}")
+        return "an open insured period at each of the four agencies"
+
+    check.step("the accepted hire shows as insured periods", periods, required=False)
+
     def deadlines() -> str:
         rows = expect(api.get(f"/workplaces/{wp}/deadlines/"), 200)
         mine = [r for r in rows if r["report_id"] == report["id"]]
