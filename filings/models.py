@@ -70,6 +70,9 @@ class Report(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Set when a correction was filed; the report reads "정정됨" only once every agency that
+    # held it accepted the cancellation (filings.status).
+    corrected_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TouchingQuerySet.as_manager()
@@ -191,6 +194,8 @@ class InsuredPeriod(models.Model):
     agency = models.CharField(_("기관"), max_length=32, choices=agency_choices)
     acquired_on = models.DateField(_("취득일"))
     lost_on = models.DateField(_("상실일"), null=True, blank=True)
+    acquisition_code = models.CharField(_("취득부호"), max_length=8, blank=True)
+    loss_code = models.CharField(_("상실부호"), max_length=8, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.FILED)
     report = models.ForeignKey(
         Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
