@@ -25,6 +25,8 @@ FILING_KINDS = (
     "workplace_closure",
     "pay_change",
     "hire_cancel",
+    "exit_cancel",
+    "pay_change_cancel",
 )
 RECEIPT_STATUSES = ("received", "accepted", "rejected")
 RESULT_STATUSES = ("received", "accepted", "rejected", "unknown")
@@ -128,6 +130,12 @@ class AgencyAdapter(ABC):
         elif filing.kind == "hire_cancel":
             message.update(form="acquisition_cancel", person=self.person_block(filing))
             message.update(self.cancel_fields(filing))
+        elif filing.kind == "exit_cancel":
+            message.update(form="loss_cancel", person=self.person_block(filing))
+            message.update(self.loss_cancel_fields(filing))
+        elif filing.kind == "pay_change_cancel":
+            message.update(form="pay_change_cancel", person=self.person_block(filing))
+            message.update(self.pay_change_cancel_fields(filing))
         elif filing.kind == "pay_change":
             message.update(form="pay_change", person=self.person_block(filing))
             message.update(self.pay_change_fields(filing))
@@ -170,6 +178,24 @@ class AgencyAdapter(ABC):
     def cancel_fields(self, filing: Filing) -> dict[str, Any]:
         """How this agency cancels an acquisition (a loss code or a 취소 request)."""
 
+    def loss_cancel_fields(self, filing: Filing) -> dict[str, Any]:
+        """How this agency undoes an accepted loss (상실취소). Default: its loss-cancel code,
+        the loss date being undone and the original receipt."""
+        return {
+            "cancel_code": self.loss_cancel_code(),
+            "loss_date": self.loss_date(filing),
+            "original_receipt_number": filing.original_receipt_number or "",
+        }
+
+    def pay_change_cancel_fields(self, filing: Filing) -> dict[str, Any]:
+        """How this agency withdraws an accepted pay change. No agency publishes a code for it
+        (기준 확인 필요): a 취소 request naming the change's date and receipt."""
+        return {
+            "action": codes.EI_CANCEL_ACTION,
+            "effective_date": iso_date(filing.data.get("effective_date")),
+            "original_receipt_number": filing.original_receipt_number or "",
+        }
+
     @abstractmethod
     def pay_change_fields(self, filing: Filing) -> dict[str, Any]:
         """This agency's section of 별지 제27호 (its name for the monthly pay and the date)."""
@@ -187,6 +213,11 @@ class AgencyAdapter(ABC):
 
     # -- codes -------------------------------------------------------------------------
 
+    def acquisition_code_for(self, *, data: dict[str, Any], birth_date: date) -> str:
+        """The 자격취득부호 an accepted acquisition of these report data carries, for the
+        period it opens; '' for agencies without one (EI and IACI)."""
+        return ""
+
     def loss_code(self, ei_reason_code: str) -> str:
         """This agency's 상실부호 for an end of employment given by its EI reason code."""
         return codes.loss_codes_for(ei_reason_code)[self.code]
@@ -194,6 +225,10 @@ class AgencyAdapter(ABC):
     def cancel_code(self) -> str:
         """This agency's code (or action, for EI/IACI) for cancelling an acquisition."""
         return codes.cancel_codes()[self.code]
+
+    def loss_cancel_code(self) -> str:
+        """This agency's code (or action, for EI/IACI) for cancelling an accepted loss."""
+        return codes.loss_cancel_codes()[self.code]
 
     def loss_date(self, filing: Filing) -> str:
         """상실일: the filing's loss_date, else the day after the last working day."""

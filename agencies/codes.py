@@ -99,6 +99,9 @@ NHIS_ACQUISITION_CANCEL: Final = "16"
 # EI/IACI cancel an acquisition with a 취소 request on the 피보험자격 취득신고 rather than a loss
 # code. The exact form/code used by 근로복지공단 is UNVERIFIED; '취소' marks the action only.
 EI_CANCEL_ACTION: Final = "취소"
+# 상실취소: NPS and NHIS undo an accepted loss with an acquisition code of their own.
+NPS_LOSS_CANCEL: Final = "15"
+NHIS_LOSS_CANCEL: Final = "30"
 NHIS_FIRST_ACQUISITION: Final = "00"
 
 
@@ -128,14 +131,29 @@ def cancel_codes() -> dict[str, str]:
     }
 
 
+def loss_cancel_codes() -> dict[str, str]:
+    """The code (or action, for EI/IACI) each agency uses to cancel an accepted loss."""
+    return {
+        "pension": NPS_LOSS_CANCEL,
+        "health": NHIS_LOSS_CANCEL,
+        "employment": EI_CANCEL_ACTION,
+        "industrial_accident": EI_CANCEL_ACTION,
+    }
+
+
 def age_on(birth_date: date, day: date) -> int:
     """Full years of age (만 나이) on a given day."""
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
     return day.year - birth_date.year - int(before_birthday)
 
 
-def nps_acquisition_code(*, birth_date: date, acquisition_date: date, employment_type: str) -> str:
-    """NPS 자격취득부호: 14 for daily/part-time workers, 03 under 18 (by request), else 01."""
+def nps_acquisition_code(
+    *, birth_date: date, acquisition_date: date, employment_type: str, by_request: bool = False
+) -> str:
+    """NPS 자격취득부호: 12 for a short-hours worker who asks to join (60시간 미만 신청취득),
+    14 for daily/part-time workers, 03 under 18 (by request), else 01."""
+    if by_request and employment_type == "part_time":
+        return "12"
     if employment_type in ("daily", "part_time"):
         return "14"
     if age_on(birth_date, acquisition_date) < 18:

@@ -45,6 +45,13 @@ class ComwelAdapter(AgencyAdapter):
             "original_receipt_number": filing.original_receipt_number or "",
         }
 
+    def loss_cancel_fields(self, filing: Filing) -> dict[str, Any]:
+        return {
+            "action": self.loss_cancel_code(),
+            "loss_date": self.loss_date(filing),
+            "original_receipt_number": filing.original_receipt_number or "",
+        }
+
     def pay_change_fields(self, filing: Filing) -> dict[str, Any]:
         return {
             "effective_date": iso_date(filing.data["effective_date"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from agencies import codes
@@ -17,11 +18,15 @@ class HealthAdapter(AgencyAdapter):
         data = filing.data
         return {
             "acquisition_date": iso_date(data["hire_date"]),
-            "acquisition_code": codes.NHIS_FIRST_ACQUISITION,
+            "acquisition_code": self.acquisition_code_for(data=data, birth_date=date.min),
             "reduction_code": "00",
             "monthly_pay": int(data["monthly_wage"]),
             "is_representative": bool(data.get("is_representative", False)),
         }
+
+    def acquisition_code_for(self, *, data: dict[str, Any], birth_date: date) -> str:
+        """00 (최초취득) unless the employer said where the person comes from (05, 07, ...)."""
+        return str(data.get("health_acquisition_code") or codes.NHIS_FIRST_ACQUISITION)
 
     def loss_fields(self, filing: Filing) -> dict[str, Any]:
         data = filing.data

@@ -15,12 +15,17 @@ class PensionAdapter(AgencyAdapter):
     insurance_label: ClassVar[str] = "국민연금"
 
     def acquisition_code(self, filing: Filing) -> str:
-        """01 (18+), 03 (under 18, by request) or 14 (daily/part-time)."""
         person = filing.person or {}
+        birth_date = date.fromisoformat(iso_date(person["birth_date"]) or "")
+        return self.acquisition_code_for(data=filing.data, birth_date=birth_date)
+
+    def acquisition_code_for(self, *, data: dict[str, Any], birth_date: date) -> str:
+        """01 (18+), 03 (under 18, by request), 12 (under 60 hours, by request) or 14."""
         return codes.nps_acquisition_code(
-            birth_date=date.fromisoformat(iso_date(person["birth_date"]) or ""),
-            acquisition_date=date.fromisoformat(iso_date(filing.data["hire_date"]) or ""),
-            employment_type=str(filing.data.get("employment_type", "regular")),
+            birth_date=birth_date,
+            acquisition_date=date.fromisoformat(iso_date(data["hire_date"]) or ""),
+            employment_type=str(data.get("employment_type", "regular")),
+            by_request=bool(data.get("pension_by_request")),
         )
 
     def acquisition_fields(self, filing: Filing) -> dict[str, Any]:

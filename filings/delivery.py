@@ -68,7 +68,7 @@ def filing_for(submission: Submission) -> Filing:
     original_receipt = None
     kind = report.kind
     if submission.action == Submission.Action.CANCEL:
-        kind = "hire_cancel"
+        kind = f"{report.kind}_cancel"
         original_receipt = (
             Submission.objects.filter(
                 report_id=report.pk, agency=submission.agency, action=Submission.Action.FILE
@@ -189,33 +189,71 @@ def _event(submission: Submission, status: str, message: str) -> None:
 
 
 def _needs_ordering(submission: Submission) -> bool:
+    """Only a row that never left can wait or be skipped; one that may have reached its agency
+    goes on to be looked up there."""
+    if submission.status != SubmissionStatus.QUEUED or submission.uncertain:
+        return False
     return submission.action == Submission.Action.CANCEL or bool(submission.report.supersedes_id)
 
 
-def _blocked(submission: Submission) -> bool:
-    """Ordering between related messages at one agency."""
+GO, WAIT, SKIP = "go", "wait", "skip"
+
+
+def _gate(submission: Submission) -> tuple[str, str]:
+    """Ordering between related messages at one agency: (go | wait | skip, why)."""
     if submission.action == Submission.Action.CANCEL:
-        # Cancel only what the agency has taken in.
-        original = Submission.objects.filter(
-            report_id=submission.report_id, agency=submission.agency, action=Submission.Action.FILE
-        ).first()
-        return original is not None and original.status in (
-            SubmissionStatus.QUEUED,
-            SubmissionStatus.SENDING,
+        # Cancel only what the agency has taken in; a refused original leaves nothing to cancel.
+        original = (
+            Submission.objects.filter(
+                report_id=submission.report_id,
+                agency=submission.agency,
+                action=Submission.Action.FILE,
+            )
+            .values_list("status", flat=True)
+            .first()
         )
-    # A corrected hire waits for the old acquisition's cancellation at the same agency.
+        if original in (SubmissionStatus.QUEUED, SubmissionStatus.SENDING):
+            return WAIT, ""
+        if original in (SubmissionStatus.REJECTED, SubmissionStatus.CANCELLED):
+            return SKIP, "원 신고가 기관에서 처리되지 않아 취소 신고를 보내지 않았습니다."
+        return GO, ""
+    # A revision waits for the old report's cancellation at the same agency, and is sent only
+    # where that cancellation was accepted: elsewhere the old report stays in force.
     superseded_id = submission.report.supersedes_id
     if superseded_id is None:
-        return False
-    return (
+        return GO, ""
+    cancel = (
         Submission.objects.filter(
-            report_id=superseded_id,
-            agency=submission.agency,
-            action=Submission.Action.CANCEL,
+            report_id=superseded_id, agency=submission.agency, action=Submission.Action.CANCEL
         )
-        .exclude(status__in=FINAL_STATUSES)
-        .exists()
+        .values_list("status", "result_code", "result_message")
+        .first()
     )
+    if cancel is None:
+        return GO, ""
+    status, code, message = cancel
+    if status not in FINAL_STATUSES:
+        return WAIT, ""
+    if status in (SubmissionStatus.ACCEPTED, SubmissionStatus.CANCELLED):
+        return GO, ""
+    why = f"{code} {message}".strip() or str(SubmissionStatus(status).label)
+    return SKIP, (
+        f"원 신고의 취소가 받아들여지지 않아({why}) 정정 신고를 보내지 않았습니다. "
+        "이 기관에는 원 신고가 그대로 유효합니다."
+    )
+
+
+def _skip(submission: Submission, why: str) -> None:
+    """Settle a row that must not be sent (see _gate), with its reason on the timeline."""
+    with transaction.atomic():
+        reports = reports_lock(report_ids=[submission.report_id])
+        done = Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.QUEUED).update(
+            status=SubmissionStatus.CANCELLED, decided_at=timezone.now(), result_message=why
+        )
+        if done:
+            _new_event(submission, "cancelled", why).save()
+            reports_status_store(reports=reports)
+            announce(submission, SubmissionStatus.CANCELLED, ["cancelled"])
 
 
 def _claimable(now: datetime) -> Q:
@@ -269,12 +307,16 @@ def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
     )
     ready = []
     for sub in rows:
-        if _needs_ordering(sub) and _blocked(sub):
+        gate, why = _gate(sub) if _needs_ordering(sub) else (GO, "")
+        if gate == WAIT:
             Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.QUEUED).update(
                 next_attempt_at=now + timedelta(seconds=2)
             )
             _schedule(sub.pk, 2)
             results[sub.pk] = "waiting"
+        elif gate == SKIP:
+            _skip(sub, why)
+            results[sub.pk] = "skipped"
         else:
             ready.append(sub)
     if not ready:

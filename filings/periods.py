@@ -2,45 +2,47 @@
 
 `periods_apply_accepted` is called inside the transaction that records an agency's acceptance:
 an accepted acquisition opens a period, an accepted loss closes it, an accepted cancellation of
-an acquisition removes the period it opened. Filing, a rejection, a failure or a pending answer
-never touches a period. Applying the same acceptance twice changes nothing.
+an acquisition removes the period it opened and an accepted cancellation of a loss reopens the
+period it closed. Filing, a rejection, a failure or a pending answer never touches a period.
+Applying the same acceptance twice changes nothing.
+
+`Employee.loss_date` is a summary of the periods kept here, in the same transaction: set when an
+accepted loss or cancellation leaves the person insured at no agency, cleared when an agency
+takes them (back) in.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Exists, OuterRef
+
+from agencies.registry import adapter_for
 from filings.models import InsuredPeriod, ReportKind, Submission
 from portal.models import Employee
 
 
 def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     """Apply a batch of acceptances: acquisitions in one INSERT, each loss and cancellation in
-    one statement of its own; then, once per person who lost a period, whether they count as
-    lost here."""
+    one statement of its own; then, once per person, what their periods now say."""
     opened = []
     losing: dict[int, tuple[date, date | None]] = {}
+    insured_again: set[int] = set()
     for submission in submissions:
         report = submission.report
         if report.employee_id is None:
             continue  # workplace reports insure nobody
-        if submission.action == Submission.Action.CANCEL:
-            if report.kind == ReportKind.HIRE:
-                _acquisition_cancelled(submission)
-                losing[report.employee_id] = (report.event_date, None)
-        elif report.kind == ReportKind.HIRE:
-            opened.append(
-                InsuredPeriod(
-                    employee_id=report.employee_id,
-                    workplace_id=report.workplace_id,
-                    agency=submission.agency,
-                    acquired_on=report.event_date,
-                    report=report,
-                    acquired_by=submission,
-                    source=InsuredPeriod.Source.FILED,
-                )
-            )
-        elif report.kind == ReportKind.EXIT:
+        cancel = submission.action == Submission.Action.CANCEL
+        if cancel and report.kind == ReportKind.HIRE:
+            _acquisition_cancelled(submission)
+            losing[report.employee_id] = (report.event_date, None)
+        elif cancel and report.kind == ReportKind.EXIT:
+            _loss_cancelled(submission)
+            insured_again.add(report.employee_id)
+        elif not cancel and report.kind == ReportKind.HIRE:
+            opened.append(_opened(submission))
+            insured_again.add(report.employee_id)
+        elif not cancel and report.kind == ReportKind.EXIT:
             _close(submission, employee_id=report.employee_id, lost_on=report.event_date)
             last_day = report.data.get("last_working_day")
             losing[report.employee_id] = (
@@ -50,7 +52,34 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     # An acquisition accepted twice (a resend found by query) opens its period once.
     InsuredPeriod.objects.bulk_create(opened, ignore_conflicts=True)
     for employee_id, (on, last_day) in losing.items():
-        _employee_lost_if_insured_nowhere(employee_id=employee_id, on=on, last_day=last_day)
+        if employee_id not in insured_again:
+            _employee_lost_if_insured_nowhere(employee_id=employee_id, on=on, last_day=last_day)
+    if insured_again:
+        _employees_insured(employee_ids=insured_again)
+
+
+def _opened(submission: Submission) -> InsuredPeriod:
+    report = submission.report
+    assert report.employee_id is not None  # person reports only
+    return InsuredPeriod(
+        employee_id=report.employee_id,
+        workplace_id=report.workplace_id,
+        agency=submission.agency,
+        acquired_on=report.event_date,
+        acquisition_code=_acquisition_code(submission),
+        report=report,
+        acquired_by=submission,
+        source=InsuredPeriod.Source.FILED,
+    )
+
+
+def _acquisition_code(submission: Submission) -> str:
+    employee = submission.report.employee
+    if employee is None:
+        return ""
+    return adapter_for(submission.agency).acquisition_code_for(
+        data=submission.report.data, birth_date=employee.birth_date
+    )
 
 
 def _employee_lost_if_insured_nowhere(*, employee_id: int, on: date, last_day: date | None) -> None:
@@ -62,6 +91,19 @@ def _employee_lost_if_insured_nowhere(*, employee_id: int, on: date, last_day: d
     )
 
 
+def _employees_insured(*, employee_ids: set[int]) -> None:
+    """Insured at an agency again: no longer lost here. Not while the same person is employed
+    here under a newer record (a rehire), whom the workplace's one-active rule protects."""
+    newer = Employee.objects.filter(
+        workplace_id=OuterRef("workplace_id"),
+        rrn_index=OuterRef("rrn_index"),
+        loss_date__isnull=True,
+    ).exclude(pk=OuterRef("pk"))
+    Employee.objects.filter(pk__in=employee_ids, loss_date__isnull=False).exclude(
+        Exists(newer)
+    ).update(loss_date=None, last_working_day=None)
+
+
 def _close(submission: Submission, *, employee_id: int, lost_on: date) -> None:
     """The loss date ends the period open on it (acquired on or before it)."""
     InsuredPeriod.objects.filter(
@@ -69,7 +111,19 @@ def _close(submission: Submission, *, employee_id: int, lost_on: date) -> None:
         agency=submission.agency,
         lost_on__isnull=True,
         acquired_on__lte=lost_on,
-    ).update(lost_on=lost_on, lost_by=submission)
+    ).update(
+        lost_on=lost_on,
+        lost_by=submission,
+        loss_code=_loss_code(submission),
+    )
+
+
+def _loss_code(submission: Submission) -> str:
+    reason = str(submission.report.data.get("reason_code") or "")
+    try:
+        return adapter_for(submission.agency).loss_code(reason)
+    except (KeyError, ValueError):
+        return ""
 
 
 def _acquisition_cancelled(cancel: Submission) -> None:
@@ -81,7 +135,47 @@ def _acquisition_cancelled(cancel: Submission) -> None:
     ).delete()
 
 
+def _loss_cancelled(cancel: Submission) -> None:
+    """상실취소 accepted: the period the loss closed is open again."""
+    InsuredPeriod.objects.filter(
+        lost_by__report_id=cancel.report_id,
+        lost_by__agency=cancel.agency,
+        lost_by__action=Submission.Action.FILE,
+    ).update(lost_on=None, lost_by=None, loss_code="")
+
+
 def periods_of(*, employee_id: int) -> list[InsuredPeriod]:
     return list(
         InsuredPeriod.objects.filter(employee_id=employee_id).order_by("acquired_on", "agency")
     )
+
+
+def periods_import(
+    *, workplace_id: int, periods: dict[int, list[tuple[str, date, date | None]]]
+) -> int:
+    """History an employer imported for staff insured before the portal (filings.history):
+    employee id -> [(agency, acquired on, lost on or None)], written with source "imported" and
+    no report. The caller checked that none overlaps a period already here; a clash raises and
+    rolls the import back. Someone whose every period has ended counts as lost on the last loss
+    date, as after an accepted loss."""
+    rows = [
+        InsuredPeriod(
+            employee_id=employee_id,
+            workplace_id=workplace_id,
+            agency=agency,
+            acquired_on=acquired_on,
+            lost_on=lost_on,
+            source=InsuredPeriod.Source.IMPORTED,
+        )
+        for employee_id, items in periods.items()
+        for agency, acquired_on, lost_on in items
+    ]
+    InsuredPeriod.objects.bulk_create(rows, batch_size=1000)
+    for employee_id, items in periods.items():
+        losses = [lost_on for _, _, lost_on in items]
+        if losses and None not in losses:
+            last = max(d for d in losses if d is not None)
+            # The loss date is the day after the last working day (자격상실일).
+            last_day = date.fromordinal(last.toordinal() - 1)
+            _employee_lost_if_insured_nowhere(employee_id=employee_id, on=last, last_day=last_day)
+    return len(rows)

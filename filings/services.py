@@ -106,7 +106,7 @@ def _file_new(
                 actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
             )
             if employee is not None:
-                employee.save(force_insert=True)
+                employee.save(force_insert=employee.pk is None)
             report.idempotency_key = idempotency_key
             report.request_fingerprint = fingerprint
             _fan_out(report, actor=actor, ip=ip)
@@ -160,11 +160,18 @@ def _hire_prepare(
     supersedes: Report | None,
 ) -> tuple[Report, Employee | None]:
     """The new employee and report, unsaved. Whether the person is already employed here is
-    left to the database (ACTIVE_EMPLOYEE_CONSTRAINT): a SELECT first would race anyway.
-    A correction of a hire marks the old employee lost before filing the new one."""
+    left to the database (ACTIVE_EMPLOYEE_CONSTRAINT): a SELECT first would race anyway."""
     hire = validation.hire_clean(data)
     coverage = coverage_decide(data=hire.coverage_input()).as_dict()
-    employee = Employee(
+    # A corrected hire is the same person: one employee record, whose periods at each agency
+    # follow what the agencies accept (the old acquisition's cancellation, the new one).
+    employee = (
+        Employee.objects.get(pk=supersedes.employee_id)
+        if supersedes is not None and supersedes.employee_id
+        else Employee()
+    )
+    _employee_fill(
+        employee,
         workplace=workplace,
         name=hire.name,
         nationality=hire.nationality,
@@ -191,6 +198,11 @@ def _hire_prepare(
         supersedes=supersedes,
     )
     return report, employee
+
+
+def _employee_fill(employee: Employee, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(employee, name, value)
 
 
 def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
@@ -379,25 +391,45 @@ def _fan_out(report: Report, *, actor: User, ip: str | None) -> list[str]:
     return agencies
 
 
+PERSON_KINDS = (ReportKind.HIRE, ReportKind.EXIT, ReportKind.PAY_CHANGE)
+_CANCEL_WAITING = {
+    ReportKind.HIRE: "취득 취소 신고 대기",
+    ReportKind.EXIT: "상실 취소 신고 대기",
+    ReportKind.PAY_CHANGE: "보수 변경 취소 신고 대기",
+}
+
+
+def report_withdrawn(report: Report) -> bool:
+    """A cancellation or a correction was already asked for (whatever the agencies said)."""
+    return report.cancelled_at is not None or report.corrected_at is not None
+
+
+def _reached(subs: list[Submission]) -> list[Submission]:
+    """The rows an agency has or may have: each needs the agency's own cancellation."""
+    return [
+        s
+        for s in subs
+        if s.status
+        in (SubmissionStatus.SENDING, SubmissionStatus.RECEIVED, SubmissionStatus.ACCEPTED)
+        or (s.status == SubmissionStatus.QUEUED and s.uncertain)
+    ]
+
+
 def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Report:
-    """Cancel a report: queued sends stop; agencies that have it get their cancellation."""
+    """Cancel a report: queued sends stop; every agency that has it gets its own cancellation
+    (취득취소, 상실취소 or a 취소 request); what they accept is undone in the periods."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
-        if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
-            raise InvalidState("이미 취소되었거나 정정된 신고입니다.")
+        if report_withdrawn(report):
+            raise InvalidState("이미 취소 또는 정정을 신청한 신고입니다.")
         subs = list(report.submissions.select_for_update().filter(action=Submission.Action.FILE))
-        reached = [
-            s
-            for s in subs
-            if s.status
-            in (SubmissionStatus.SENDING, SubmissionStatus.RECEIVED, SubmissionStatus.ACCEPTED)
-            or (s.status == SubmissionStatus.QUEUED and s.uncertain)
-        ]
-        if reached and report.kind != ReportKind.HIRE:
+        reached = _reached(subs)
+        if reached and report.kind not in PERSON_KINDS:
             raise InvalidState(
-                "기관에 이미 접수된 신고는 취소할 수 없습니다. 정정 신고를 이용해 주세요."
+                "기관에 이미 접수된 사업장 신고는 취소할 수 없습니다. 변경 신고를 이용해 주세요."
             )
         _cancel_locked(report=report, subs=subs, reached=reached)
+        Report.objects.filter(pk=report.pk).update(cancelled_at=timezone.now())
         if report.kind == ReportKind.HIRE and report.employee_id and not reached:
             # No agency ever had the acquisition: the person no longer counts as employed here.
             # Where an agency had it, its accepted cancellation decides (filings.periods).
@@ -422,7 +454,7 @@ def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Subm
                 submission=cancel,
                 agency=sub.agency,
                 status="queued",
-                message="취득 취소 신고 대기",
+                message=_CANCEL_WAITING.get(ReportKind(report.kind), "취소 신고 대기"),
             )
             task_publish_after_commit(task=SEND_TASK, args=[cancel.pk])
         elif not sub.is_final:
@@ -437,7 +469,6 @@ def _cancel_locked(*, report: Report, subs: list[Submission], reached: list[Subm
                 message="기관에 보내기 전에 취소했습니다.",
             )
             webhook_enqueue_for_submission(submission_id=sub.pk, status=SubmissionStatus.CANCELLED)
-    Report.objects.filter(pk=report.pk).update(cancelled_at=now)
 
 
 def report_correct(
@@ -447,22 +478,24 @@ def report_correct(
     data: dict[str, Any],
     ip: str | None = None,
 ) -> Report:
-    """File a new revision and supersede the old one; the old one's history stays visible."""
-    if report.status in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED):
-        raise InvalidState("취소되었거나 이미 정정된 신고는 다시 정정할 수 없습니다.")
+    """File a new revision: first cancel the old one where an agency has it; each agency gets
+    the revision only once it accepted that cancellation (filings.delivery's gate)."""
+    if report_withdrawn(report):
+        raise InvalidState("취소되었거나 이미 정정한 신고는 다시 정정할 수 없습니다.")
     data = {**data, "kind": report.kind}
     with transaction.atomic():
         old = Report.objects.select_for_update().get(pk=report.pk)
+        if report_withdrawn(old):
+            raise InvalidState("취소되었거나 이미 정정한 신고는 다시 정정할 수 없습니다.")
         subs = list(old.submissions.select_for_update().filter(action=Submission.Action.FILE))
-        reached = [s for s in subs if s.status not in (SubmissionStatus.QUEUED, *_dead())]
-        if old.kind == ReportKind.HIRE:
-            _cancel_locked(report=old, subs=subs, reached=reached)
-            if old.employee_id:
-                Employee.objects.filter(pk=old.employee_id).update(loss_date=old.event_date)
+        if old.kind in PERSON_KINDS:
+            _cancel_locked(report=old, subs=subs, reached=_reached(subs))
         new, _ = report_file(actor=actor, workplace=old.workplace, data=data, ip=ip, supersedes=old)
-        Report.objects.filter(pk=old.pk).update(status=ReportStatus.SUPERSEDED)
+        Report.objects.filter(pk=old.pk).update(corrected_at=timezone.now())
         ReportEvent.objects.create(
-            report=old, status="superseded", message=f"정정 신고 #{new.pk}(으)로 대체되었습니다."
+            report=old,
+            status="superseded",
+            message=f"정정 신고 #{new.pk}(으)로 대체를 신청했습니다.",
         )
         audit_record(
             actor=actor,
@@ -472,6 +505,7 @@ def report_correct(
             ip=ip,
             data={"new_report": new.pk},
         )
+        report_status_refresh(report_id=old.pk)
     return new
 
 

@@ -6,25 +6,42 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from filings.models import Report, ReportStatus, Submission, SubmissionStatus
+from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
 
 
 def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> str:
-    """statuses: (action, status) for each submission of the report."""
-    if report.status == ReportStatus.SUPERSEDED:
-        return ReportStatus.SUPERSEDED
-    if report.cancelled_at is not None:
-        return ReportStatus.CANCELLED
+    """statuses: (action, status) for each submission of the report.
+
+    A cancelled or corrected report reads 취소됨 / 정정됨 only once every agency that held it
+    accepted the cancellation; a refused cancellation leaves the report in force there, which
+    shows as a rejection to act on.
+    """
     filed = [status for action, status in statuses if action == Submission.Action.FILE]
+    cancels = [status for action, status in statuses if action == Submission.Action.CANCEL]
+    if report.cancelled_at is not None or report.corrected_at is not None:
+        if any(s in _REFUSED for s in cancels):
+            return ReportStatus.REJECTED
+        if any(s not in FINAL_STATUSES for s in cancels):
+            return ReportStatus.IN_PROGRESS
+        if report.corrected_at is not None:
+            return ReportStatus.SUPERSEDED
+        return ReportStatus.CANCELLED
     if not filed:
         return ReportStatus.NOT_REQUIRED
-    if SubmissionStatus.REJECTED in filed:
+    # A row settled without being sent (a revision whose original stayed in force) is not owed.
+    owed = [s for s in filed if s != SubmissionStatus.CANCELLED]
+    if not owed:
+        return ReportStatus.CANCELLED
+    if SubmissionStatus.REJECTED in owed:
         return ReportStatus.REJECTED
-    if SubmissionStatus.FAILED in filed:
+    if SubmissionStatus.FAILED in owed:
         return ReportStatus.FAILED
-    if all(s in (SubmissionStatus.ACCEPTED, SubmissionStatus.MANUAL) for s in filed):
+    if all(s in (SubmissionStatus.ACCEPTED, SubmissionStatus.MANUAL) for s in owed):
         return ReportStatus.COMPLETED
     return ReportStatus.IN_PROGRESS
+
+
+_REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED)
 
 
 def reports_lock(*, report_ids: Iterable[int]) -> list[Report]:
@@ -34,7 +51,7 @@ def reports_lock(*, report_ids: Iterable[int]) -> list[Report]:
         Report.objects.select_for_update()
         .filter(pk__in=sorted(set(report_ids)))
         .order_by("pk")
-        .only("pk", "status", "cancelled_at")
+        .only("pk", "status", "cancelled_at", "corrected_at")
     )
 
 

@@ -26,9 +26,17 @@ NPS_LOSS = {"1", "3", "4", "5", "6", "9", "15", "16", "19", "20", "21", "22", "2
 NHIS_LOSS = {"1", "2", "4", "10", "13", "16", "17", "19", "24", "25", "26", "58"}
 EI_LOSS = {"11", "12", "22", "23", "26", "31", "32", "41", "42"}
 CANCEL = {"pension": ("cancel_code", "26"), "health": ("cancel_code", "16")}
+LOSS_CANCEL = {"pension": ("cancel_code", "15"), "health": ("cancel_code", "30")}
 COMWEL_CANCEL_ACTION = "취소"
 
-PERSON_FORMS = {"acquisition", "loss", "acquisition_cancel", "pay_change"}
+PERSON_FORMS = {
+    "acquisition",
+    "loss",
+    "acquisition_cancel",
+    "pay_change",
+    "loss_cancel",
+    "pay_change_cancel",
+}
 WORKPLACE_FORMS = {"workplace_registration", "workplace_change", "workplace_closure"}
 PAY_FIELD = {
     "pension": "monthly_income",
@@ -179,10 +187,12 @@ def _loss(agency: str, payload: dict[str, Any], today: date) -> None:
         _amount(payload, "total_pay_last_year", required=False)
 
 
-def _cancel(agency: str, payload: dict[str, Any], today: date) -> None:
+def _cancel(
+    agency: str, payload: dict[str, Any], today: date, *, codes: dict[str, tuple[str, str]]
+) -> None:
     _date(payload, "acquisition_date", today, required=False)
-    if agency in CANCEL:
-        field, expected = CANCEL[agency]
+    if agency in codes:
+        field, expected = codes[agency]
         _code(payload, field, {expected}, "E140", "취득취소 부호")
     elif payload.get("action") != COMWEL_CANCEL_ACTION:
         raise _Invalid("E140", "취소 요청 구분이 올바르지 않습니다.", "action")
@@ -220,7 +230,13 @@ def check_message(agency: str, payload: Any, *, today: date) -> Violation | None
         elif form == "loss":
             _loss(agency, payload, today)
         elif form == "acquisition_cancel":
-            _cancel(agency, payload, today)
+            _cancel(agency, payload, today, codes=CANCEL)
+        elif form == "loss_cancel":
+            _date(payload, "loss_date", today)
+            _cancel(agency, payload, today, codes=LOSS_CANCEL)
+        elif form == "pay_change_cancel":
+            _date(payload, "effective_date", today)
+            _cancel(agency, payload, today, codes={})
         else:
             _date(payload, "effective_date", today)
             _amount(payload, PAY_FIELD[agency])
@@ -234,10 +250,12 @@ def judge(
     *,
     acquired_on: str | None,
     workplace_status: str | None,
+    lost_acquired_on: str | None = None,
 ) -> Verdict:
     """The decision (처리완료 or 반려) on a report taken in, given the agency's current books.
 
     acquired_on: the acquisition date on file for this person at this workplace, if any.
+    lost_acquired_on: the acquisition date of the person's last lost membership here, if any.
     workplace_status: 'active' / 'closed' if the workplace registered or closed here, else None.
     """
     form = payload["form"]
@@ -254,7 +272,11 @@ def judge(
         if acquired_on is not None:
             return Verdict("rejected", "E102", "이미 자격을 취득한 가입자입니다.")
         return Verdict("accepted")
-    if form in ("loss", "pay_change"):
+    if form == "loss_cancel":
+        if acquired_on is not None or lost_acquired_on is None:
+            return Verdict("rejected", "E108", "취소할 자격상실 내역이 없습니다.")
+        return Verdict("accepted")
+    if form in ("loss", "pay_change", "pay_change_cancel"):
         if acquired_on is None:
             return Verdict("rejected", "E103", "자격을 취득한 기록이 없는 가입자입니다.")
         if form == "loss" and str(payload["loss_date"]) <= acquired_on:

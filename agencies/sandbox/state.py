@@ -103,6 +103,8 @@ class SandboxState:
         self.reports: dict[tuple[str, str], Report] = {}
         self.pending: list[tuple[float, int, tuple[str, str]]] = []
         self.members: dict[tuple[str, str, str], str] = {}
+        # Lost memberships (acquisition date), so an accepted 상실취소 can restore them.
+        self.lost: dict[tuple[str, str, str], str] = {}
         self.workplaces: dict[tuple[str, str], str] = {}
         self.posts: Counter[str] = Counter()
         self.per_agency: dict[str, Counter[str]] = {a: Counter() for a in rules.AGENCIES}
@@ -292,6 +294,7 @@ class SandboxState:
             payload,
             acquired_on=self.members.get(member_key) if person else None,
             workplace_status=self.workplaces.get(workplace_key),
+            lost_acquired_on=self.lost.get(member_key) if person else None,
         )
         report.status = verdict.status
         report.result_code = verdict.code
@@ -303,7 +306,12 @@ class SandboxState:
         form = payload["form"]
         if form == "acquisition":
             self.members[member_key] = str(payload["acquisition_date"])
-        elif form in ("loss", "acquisition_cancel"):
+            self.lost.pop(member_key, None)
+        elif form == "loss":
+            self.lost[member_key] = self.members.pop(member_key)
+        elif form == "loss_cancel":
+            self.members[member_key] = self.lost.pop(member_key)
+        elif form == "acquisition_cancel":
             self.members.pop(member_key, None)
         elif form == "workplace_registration":
             self.workplaces[workplace_key] = "active"

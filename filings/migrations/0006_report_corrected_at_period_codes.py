@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def corrected_reports_marked(apps, schema_editor):
+    # Reports corrected before this field existed read 정정됨 from their status alone.
+    Report = apps.get_model("filings", "Report")
+    Report.objects.filter(status="superseded", corrected_at__isnull=True).update(
+        corrected_at=models.F("updated_at")
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -25,4 +33,5 @@ class Migration(migrations.Migration):
             name='corrected_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.RunPython(corrected_reports_marked, migrations.RunPython.noop),
     ]
