@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from agencies.registry import agency_codes
-from filings.models import Report, ReportEvent, Submission
+from filings.models import Report, ReportEvent, ReportKind, Submission, SubmissionStatus
 from filings.status import report_status_derive
 from portal.access import Action, workplaces_for
 
@@ -91,3 +92,45 @@ def report_as_dict(
             for e in events
         ]
     return out
+
+
+_REACHED = (SubmissionStatus.SENDING, SubmissionStatus.RECEIVED, SubmissionStatus.ACCEPTED)
+
+
+def report_actions_possible(*, report: Report, submissions: list[Submission]) -> dict[str, bool]:
+    """Which of cancel and correct can succeed now: nothing once a cancellation or correction
+    was asked for; a workplace report only while no agency has it."""
+    withdrawn = report.cancelled_at is not None or report.corrected_at is not None
+    reached = any(
+        s.action == Submission.Action.FILE and (s.status in _REACHED or s.uncertain)
+        for s in submissions
+    )
+    person = report.kind in (ReportKind.HIRE, ReportKind.EXIT, ReportKind.PAY_CHANGE)
+    return {
+        "can_cancel": not withdrawn and (person or not reached),
+        "can_correct": not withdrawn and report.kind != ReportKind.WORKPLACE_REGISTRATION,
+    }
+
+
+def report_agency_standing(
+    *, report: Report, submissions: list[Submission]
+) -> dict[str, tuple[str, bool]]:
+    """Per agency, for a cancelled or corrected report: (what stands, whether the original is
+    still in force there after the agency refused its cancellation)."""
+    if report.cancelled_at is None and report.corrected_at is None:
+        return {}
+    cancels = {s.agency: s for s in submissions if s.action == Submission.Action.CANCEL}
+    standing: dict[str, tuple[str, bool]] = {}
+    for sub in submissions:
+        if sub.action != Submission.Action.FILE or sub.status != SubmissionStatus.ACCEPTED:
+            continue
+        cancel = cancels.get(sub.agency)
+        if cancel is None or not cancel.is_final:
+            standing[sub.agency] = (_("취소 처리 중: 원 신고가 아직 유효합니다."), False)
+        elif cancel.status == SubmissionStatus.ACCEPTED:
+            standing[sub.agency] = (_("취소 완료: 원 신고는 효력이 없습니다."), False)
+        else:
+            words = f"{cancel.result_code} {cancel.result_message}".strip()
+            text = _("원 신고가 유효합니다. 기관이 취소를 받아들이지 않았습니다: %(words)s")
+            standing[sub.agency] = (text % {"words": words}, True)
+    return standing

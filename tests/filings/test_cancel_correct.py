@@ -107,6 +107,10 @@ def test_cancelling_an_accepted_pay_change_asks_every_agency_to_withdraw_it(
 def test_a_correction_whose_cancellation_is_refused_at_one_agency_leaves_that_agencys_period_untouched(
     api_client, owner, workplace, sandbox
 ):
+    _correction_refused_at_pension(api_client, owner, workplace, sandbox)
+
+
+def _correction_refused_at_pension(api_client, owner, workplace, sandbox) -> Report:  # type: ignore[no-untyped-def]
     body = hire_body()
     hire = _post(api_client, workplace, body)
     _send(hire["id"])
@@ -129,6 +133,17 @@ def test_a_correction_whose_cancellation_is_refused_at_one_agency_leaves_that_ag
     old.refresh_from_db()
     assert old.status == "rejected"  # not 정정됨: the original stands at the pension agency
     assert Employee.objects.filter(workplace=workplace).count() == 1
+    return old
+
+
+def test_the_report_page_shows_per_agency_what_stands_and_no_button_that_cannot_succeed(
+    api_client, owner, workplace, sandbox, verified_client
+):
+    old = _correction_refused_at_pension(api_client, owner, workplace, sandbox)
+    page = verified_client(owner).get(f"/reports/{old.pk}/").content.decode()
+    assert "원 신고가 유효합니다. 기관이 취소를 받아들이지 않았습니다: E105 취소 불가" in page
+    assert "취소 완료: 원 신고는 효력이 없습니다." in page
+    assert "신고 취소" not in page and ">정정<" not in page
 
 
 def test_correcting_an_accepted_exit_undoes_the_loss_then_files_the_new_date(

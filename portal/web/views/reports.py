@@ -16,12 +16,16 @@ from filings.deadlines import days_left
 from filings.models import (
     Report,
     ReportEvent,
-    ReportKind,
     ReportStatus,
     Submission,
     SubmissionStatus,
 )
-from filings.selectors import agency_order, report_get_for
+from filings.selectors import (
+    agency_order,
+    report_actions_possible,
+    report_agency_standing,
+    report_get_for,
+)
 from filings.services import report_cancel
 from portal.access import Action
 from portal.errors import InvalidState
@@ -66,6 +70,7 @@ def _timeline(report: Report) -> dict[str, Any]:
     subs = sorted(
         report.submissions.all(), key=lambda s: (s.action != "file", agency_order(s.agency))
     )
+    standing = report_agency_standing(report=report, submissions=subs)
     cards = []
     for sub in subs:
         cards.append(
@@ -73,6 +78,7 @@ def _timeline(report: Report) -> dict[str, Any]:
                 "sub": sub,
                 "days_left": days_left(sub.deadline, today) if sub.deadline else None,
                 "cancellation": sub.action == Submission.Action.CANCEL,
+                "standing": standing.get(sub.agency) if sub.action == "file" else None,
             }
         )
     events = list(ReportEvent.objects.filter(report=report).order_by("at", "id"))
@@ -85,12 +91,10 @@ def _timeline(report: Report) -> dict[str, Any]:
 
 
 def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
+    """Buttons only where the action can succeed (and the user may file here)."""
     may_file = role_allows(request, report.workplace_id, Action.FILE)
-    changeable = report.status not in (ReportStatus.CANCELLED, ReportStatus.SUPERSEDED)
-    return {
-        "can_cancel": may_file and changeable,
-        "can_correct": may_file and changeable and report.kind != ReportKind.WORKPLACE_REGISTRATION,
-    }
+    possible = report_actions_possible(report=report, submissions=list(report.submissions.all()))
+    return {name: may_file and allowed for name, allowed in possible.items()}
 
 
 @verified_required
