@@ -13,12 +13,13 @@ takes them (back) in.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef
 
 from agencies.registry import adapter_for
 from filings.models import InsuredPeriod, ReportKind, Submission
+from filings.signals import bill_inputs_changed
 from portal.models import Employee
 
 
@@ -28,10 +29,14 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     opened = []
     losing: dict[int, tuple[date, date | None]] = {}
     insured_again: set[int] = set()
+    changed: dict[int, date] = {}  # workplace -> first day whose bill this batch changes
     for submission in submissions:
         report = submission.report
         if report.employee_id is None:
             continue  # workplace reports insure nobody
+        # A loss changes the month holding the day before it (§5.2), so start a day early.
+        since = report.event_date - timedelta(days=1)
+        changed[report.workplace_id] = min(changed.get(report.workplace_id, since), since)
         cancel = submission.action == Submission.Action.CANCEL
         if cancel and report.kind == ReportKind.HIRE:
             _acquisition_cancelled(submission)
@@ -56,6 +61,8 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
             _employee_lost_if_insured_nowhere(employee_id=employee_id, on=on, last_day=last_day)
     if insured_again:
         _employees_insured(employee_ids=insured_again)
+    for workplace_id, since in changed.items():
+        bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
 
 
 def _opened(submission: Submission) -> InsuredPeriod:

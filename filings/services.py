@@ -27,6 +27,7 @@ from filings.models import (
     Submission,
     SubmissionStatus,
 )
+from filings.signals import bill_inputs_changed
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
@@ -107,6 +108,11 @@ def _file_new(
             )
             if employee is not None:
                 employee.save(force_insert=employee.pk is None)
+            if kind == ReportKind.PAY_CHANGE or (supersedes is not None and employee is not None):
+                # The monthly wage a bill reads changed with this filing.
+                bill_inputs_changed.send(
+                    sender=Report, workplace_ids={workplace.pk}, since=report.event_date
+                )
             report.idempotency_key = idempotency_key
             report.request_fingerprint = fingerprint
             _fan_out(report, actor=actor, ip=ip)

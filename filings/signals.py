@@ -6,3 +6,12 @@ from django.dispatch import Signal
 # Sent inside the transaction that recorded a rejection or failure, with `submission_id`, so
 # that a receiver's own writes (outbox rows) commit or roll back with the change.
 submission_refused = Signal()
+
+# Sent inside the transaction of a consistency check that opened discrepancies, with
+# `discrepancy_ids` (marked alerted in that transaction: each is announced once).
+discrepancies_opened = Signal()
+
+# Sent inside the transaction that changed what a monthly bill depends on (a period opened,
+# closed, cancelled or imported; a monthly wage changed), with `workplace_ids` and `since` (the
+# first day affected), so premiums can mark those bills for recomputation in the same commit.
+bill_inputs_changed = Signal()

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class PremiumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "premiums"
+
+    def ready(self) -> None:
+        from datetime import date
+
+        from filings.signals import bill_inputs_changed
+        from premiums.services import bills_mark_stale
+
+        def stale(sender: object, workplace_ids: set[int], since: date, **kwargs: object) -> None:
+            bills_mark_stale(workplace_ids=workplace_ids, since=since)
+
+        # Strong reference: the receiver lives as long as the app.
+        bill_inputs_changed.connect(stale, weak=False, dispatch_uid="premiums.bills_stale")

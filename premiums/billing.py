@@ -59,6 +59,17 @@ class MonthCounting:
     def counted(self) -> list[str]:
         return [name for name in INSURANCES if getattr(self, name)]
 
+    def joined(self, other: MonthCounting) -> MonthCounting:
+        """Both answers together (agencies whose periods differ are counted separately)."""
+        notes = self.notes + tuple(n for n in other.notes if n not in self.notes)
+        return MonthCounting(
+            self.pension or other.pension,
+            self.health or other.health,
+            self.employment or other.employment,
+            self.industrial_accident or other.industrial_accident,
+            notes,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Covered:
@@ -108,7 +119,12 @@ def _month_bounds(month: date) -> tuple[date, date]:
 
 
 def month_counting(
-    *, month: date, hire_date: date | None, loss_date: date | None, covered: Covered
+    *,
+    month: date,
+    hire_date: date | None,
+    loss_date: date | None,
+    covered: Covered,
+    note_uncovered: bool = True,
 ) -> MonthCounting:
     """Which insurances charge this person for `month`.
 
@@ -157,7 +173,7 @@ def month_counting(
             " 다를 수 있습니다(기준 확인 필요)."
         )
     for (_name, label), flag in zip(_LABELS, flags, strict=True):
-        if not flag:
+        if not flag and note_uncovered:
             notes.append(f"{label}: 적용 제외 근로자입니다.")
     return MonthCounting(pension, health, employment, industrial, tuple(notes))
 

@@ -128,6 +128,9 @@ class Bill(models.Model):
     employer_total = models.BigIntegerField(_("사업주 부담 합계"), default=0)
     subsidy_total = models.BigIntegerField(_("두루누리 지원 합계"), default=0)
     needs_review = models.BooleanField(_("기준 확인 필요"), default=False)
+    # Set in the transaction that changed an input (filings.signals.bill_inputs_changed): the
+    # next read recomputes the bill, so no one ever sees a stale one.
+    stale = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("월별 보험료")

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from filings.models import InsuredPeriod
 from portal.errors import FieldErrors
 from portal.models import AuditEvent, Employee, Workplace
 from portal.services import audit_event_build
@@ -56,13 +57,6 @@ _EMPLOYEE_FIELDS = (
 )
 # Only these flags of the coverage snapshot matter here; reading them as text in SQL avoids
 # decoding every snapshot (with its reasons) in Python.
-_COVERAGE_FLAGS = {
-    "cov_pension": KT("coverage__pension__covered"),
-    "cov_health": KT("coverage__health__covered"),
-    "cov_employment": KT("coverage__employment__covered"),
-    "cov_industrial": KT("coverage__industrial_accident__covered"),
-    "cov_benefit": KT("coverage__employment__unemployment_benefit"),
-}
 _BILL_FIELDS = [
     "computed_at",
     "schedule_version",
@@ -75,6 +69,7 @@ _BILL_FIELDS = [
     "employer_total",
     "subsidy_total",
     "needs_review",
+    "stale",
 ]
 # Column order of a prepared line (bill_id is prepended when the bill's id is known).
 _LINE_COLUMNS = (
@@ -110,7 +105,9 @@ class _Person:
     birth_date: date | None
     nationality: str
     is_foreigner: bool
-    covered: Covered
+    benefit: bool | None
+    # Per agency, the insured stretch overlapping the month as the agencies accepted it.
+    periods: dict[str, tuple[date, date | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -119,17 +116,48 @@ class _Prepared:
     lines: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _covered_from_flags(flags: tuple[str | None, ...]) -> Covered:
-    def covered(text: str | None) -> bool:
-        return text != "false"  # a missing flag means an ordinary, covered employee
+_AGENCY_SLOTS = ("pension", "health", "employment", "industrial_accident")
+_SLOT_LABELS = ("국민연금", "건강보험", "고용보험", "산재보험")
 
-    pension, health, employment, industrial, benefit = flags
+
+def _person_counting(person: _Person, month: date) -> tuple[MonthCounting, Covered]:
+    """Which insurances charge this person for `month`, from each agency's accepted period.
+
+    An agency with no period charges nothing. Agencies sharing the same dates (the common case)
+    are counted together, each other group separately, and the answers joined.
+    """
+    groups: dict[tuple[date, date | None], set[str]] = {}
+    for agency, span in person.periods.items():
+        groups.setdefault(span, set()).add(agency)
+    held = set(person.periods)
+    covered = _covered(held, person.benefit)
+    missing = tuple(
+        f"{label}: 기관이 받아들인 가입 이력이 없어 부과하지 않습니다."
+        for agency, label in zip(_AGENCY_SLOTS, _SLOT_LABELS, strict=True)
+        if agency not in held
+    )
+    counted = MonthCounting(False, False, False, False)
+    for (acquired, lost), agencies in groups.items():
+        part = month_counting(
+            month=month,
+            hire_date=acquired,
+            loss_date=lost,
+            covered=_covered(agencies, person.benefit),
+            note_uncovered=False,
+        )
+        counted = counted.joined(part)
+    if missing:
+        counted = counted.joined(MonthCounting(False, False, False, False, missing))
+    return counted, covered
+
+
+def _covered(agencies: set[str], benefit: bool | None) -> Covered:
     return Covered(
-        covered(pension),
-        covered(health),
-        covered(employment),
-        covered(industrial),
-        None if benefit is None else benefit == "true",
+        pension="pension" in agencies,
+        health="health" in agencies,
+        employment="employment" in agencies,
+        industrial_accident="industrial_accident" in agencies,
+        unemployment_benefit=benefit,
     )
 
 
@@ -207,16 +235,11 @@ def _bill_prepare(
     needs_review = review_notes = False
     pension_t = health_t = ltc_t = ei_t = iaci_t = employee_t = employer_t = subsidy_t = 0
     for person in people:
-        counting = month_counting(
-            month=month,
-            hire_date=person.hire_date,
-            loss_date=person.loss_date,
-            covered=person.covered,
-        )
+        counting, covered = _person_counting(person, month)
         if not counting.any:
             continue
         over_65 = hired_at_65_or_older(
-            covered=person.covered, birth_date=person.birth_date, hire_date=person.hire_date
+            covered=covered, birth_date=person.birth_date, hire_date=person.hire_date
         )
         quote = premium_quote(
             monthly_wage=person.monthly_wage,
@@ -340,6 +363,50 @@ def _lines_insert(prepared: list[_Prepared]) -> None:
     BillLine.objects.bulk_create(objects, batch_size=2000)
 
 
+def _people_insured(*, workplace_ids: list[int], month: date) -> dict[int, list[_Person]]:
+    """Per workplace, everyone an agency holds insured during `month` (two reads: the periods
+    overlapping the month, then those people)."""
+    start, end = month, month_end(month)
+    spans: dict[int, dict[str, tuple[date, date | None]]] = {}
+    rows = (
+        InsuredPeriod.objects.filter(workplace_id__in=workplace_ids, acquired_on__lte=end)
+        .filter(Q(lost_on__isnull=True) | Q(lost_on__gt=start))
+        .order_by("employee_id", "agency", "acquired_on")
+        .values_list("employee_id", "agency", "acquired_on", "lost_on")
+    )
+    for employee_id, agency, acquired, lost in rows:
+        mine = spans.setdefault(employee_id, {})
+        earlier = mine.get(agency)
+        if earlier is not None:
+            # Lost and acquired again within the month: one stretch from first to last.
+            acquired = earlier[0]
+        mine[agency] = (acquired, lost)
+    people: dict[int, list[_Person]] = {pk: [] for pk in workplace_ids}
+    if not spans:
+        return people
+    employees = (
+        Employee.objects.filter(workplace_id__in=workplace_ids)
+        .filter(Exists(InsuredPeriod.objects.filter(employee_id=OuterRef("pk"))))
+        .order_by("workplace_id", "id")
+        .annotate(cov_benefit=KT("coverage__employment__unemployment_benefit"))
+        .values_list(*_EMPLOYEE_FIELDS, "cov_benefit")
+    )
+    for row in employees:
+        held = spans.get(row[1])
+        if held is None:
+            continue
+        benefit = None if row[-1] is None else row[-1] == "true"
+        people[row[0]].append(_Person(*row[:-1], benefit, held))  # type: ignore[call-arg]
+    return people
+
+
+def bills_mark_stale(*, workplace_ids: Iterable[int], since: date) -> int:
+    """Mark the bills an input change reaches (from `since`'s month on) for recomputation."""
+    return Bill.objects.filter(
+        workplace_id__in=list(workplace_ids), month__gte=month_start(since), stale=False
+    ).update(stale=True)
+
+
 def bills_compute(
     *,
     workplaces: Iterable[Workplace],
@@ -359,24 +426,7 @@ def bills_compute(
     targets = sorted(workplaces, key=lambda w: w.pk)  # same lock order in concurrent runs
     if not targets:
         return []
-    start, end = month, month_end(month)
-    people: dict[int, list[_Person]] = {w.pk: [] for w in targets}
-    rows = (
-        Employee.objects.filter(workplace_id__in=list(people))
-        .filter(Q(hire_date__isnull=True) | Q(hire_date__lte=end))
-        .filter(Q(loss_date__isnull=True) | Q(loss_date__gt=start))
-        .order_by("workplace_id", "id")
-        .annotate(**_COVERAGE_FLAGS)
-        .values_list(*_EMPLOYEE_FIELDS, *_COVERAGE_FLAGS)
-    )
-    covered_cache: dict[tuple[str | None, ...], Covered] = {}
-    for row in rows:
-        flags = row[-5:]
-        covered = covered_cache.get(flags)
-        if covered is None:
-            covered = covered_cache[flags] = _covered_from_flags(flags)
-        # mypy lets the starred fields fill every parameter, so `covered` looks one too many.
-        people[row[0]].append(_Person(*row[:-5], covered))  # type: ignore[call-arg]
+    people = _people_insured(workplace_ids=[w.pk for w in targets], month=month)
     earlier = _earlier_acquisitions(
         [p for w in targets for p in people[w.pk] if _is_subsidy_candidate(p, w, month)]
     )
@@ -440,8 +490,8 @@ def bill_compute(
 
 
 def bill_ensure(*, workplace: Workplace, month: date, actor: User | None = None) -> Bill:
-    """The stored bill, computed first if there is none yet."""
+    """The stored bill, computed first if there is none yet or an input changed since."""
     bill = Bill.objects.filter(workplace=workplace, month=month_start(month)).first()
-    if bill is not None:
+    if bill is not None and not bill.stale:
         return bill
     return bill_compute(workplace=workplace, month=month, actor=actor)

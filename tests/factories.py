@@ -136,6 +136,24 @@ def _coverage(o: Any) -> dict[str, dict[str, object]]:
     return coverage_decide(data=data).as_dict()
 
 
+def insured_periods_record(employee: Employee) -> None:
+    from filings.models import InsuredPeriod
+
+    assert employee.hire_date is not None
+    InsuredPeriod.objects.bulk_create(
+        InsuredPeriod(
+            employee=employee,
+            workplace=employee.workplace,
+            agency=agency,
+            acquired_on=employee.hire_date,
+            lost_on=employee.loss_date,
+            source=InsuredPeriod.Source.IMPORTED,
+        )
+        for agency in ("pension", "health", "employment", "industrial_accident")
+        if (employee.coverage or {}).get(agency, {}).get("covered", True)
+    )
+
+
 class EmployeeFactory(DjangoModelFactory):
     """Created through portal.services.employee_create, so the number is encrypted and indexed.
 
@@ -144,6 +162,7 @@ class EmployeeFactory(DjangoModelFactory):
 
     class Meta:
         model = Employee
+        skip_postgeneration_save = True
 
     class Params:
         birth = factory.Sequence(lambda n: date(1960 + n % 45, 1 + n % 12, 1 + n % 28))
@@ -165,6 +184,13 @@ class EmployeeFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[Employee], *args: Any, **kwargs: Any) -> Employee:
         return services.employee_create(**kwargs)
+
+    @factory.post_generation
+    def insured(obj: Employee, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        """`insured=True`: the agencies hold the person insured from the hire date (to the loss
+        date), at each agency their coverage names, as a history import would record it."""
+        if create and extracted:
+            insured_periods_record(obj)
 
     @classmethod
     def _build(cls, model_class: type[Employee], *args: Any, **kwargs: Any) -> Employee:

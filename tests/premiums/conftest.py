@@ -24,8 +24,12 @@ def hire(small_workplace: Workplace) -> Callable[..., Employee]:
         kwargs.setdefault("monthly_wage", 2_000_000)
         # An explicit age: the factory cycles birth years up to 2004 and 60+ leaves NPS.
         kwargs.setdefault("birth", date(1990, 1, 15))
+        kwargs.setdefault("insured", True)
         return EmployeeFactory(
             workplace=workplace or small_workplace, hire_date=hire_date, **kwargs
         )
 
     return make
+
+
+from tests.pipeline import sandbox, sandbox_server  # noqa: E402, F401

@@ -144,7 +144,11 @@ def test_quote_refuses_another_workplace(api_client, other_workplace):
 
 def test_bill_is_computed_on_first_read_and_stored(api_client, workplace):
     EmployeeFactory(
-        workplace=workplace, birth=date(1990, 1, 1), hire_date=date(2025, 1, 1), name="김하나"
+        workplace=workplace,
+        birth=date(1990, 1, 1),
+        hire_date=date(2025, 1, 1),
+        name="김하나",
+        insured=True,
     )
     url = f"/api/v1/workplaces/{workplace.pk}/bills/2026-03/"
     response = api_client.get(url)

@@ -21,9 +21,14 @@ def staffed(workplace):
         birth=date(1991, 2, 3),
         hire_date=date(2025, 1, 1),
         monthly_wage=3_000_000,
+        insured=True,
     )
     EmployeeFactory(
-        workplace=workplace, name="=CMD()", birth=date(1992, 2, 3), hire_date=date(2025, 1, 1)
+        workplace=workplace,
+        name="=CMD()",
+        birth=date(1992, 2, 3),
+        hire_date=date(2025, 1, 1),
+        insured=True,
     )
     return workplace
 
@@ -115,6 +120,7 @@ def test_a_bill_with_a_subsidy_says_income_and_property_were_not_checked(owner, 
         birth=date(1990, 1, 15),
         hire_date=date(2026, 1, 5),
         monthly_wage=2_000_000,
+        insured=True,
     )
     html = logged_in(owner).get(f"/workplaces/{workplace.pk}/bills/2026-03/").content.decode()
     assert 'data-testid="subsidy-caveat"' in html
