@@ -74,6 +74,7 @@ def django_setup(url: str) -> None:
 
 
 def data_create() -> list:
+    from filings.models import InsuredPeriod
     from portal.models import Employee, Workplace
 
     rng = random.Random(2026)
@@ -112,6 +113,22 @@ def data_create() -> list:
                 )
             )
     Employee.objects.bulk_create(employees, batch_size=2000)
+    # Bills read what the agencies accepted: every bench employee is insured at all four.
+    InsuredPeriod.objects.bulk_create(
+        (
+            InsuredPeriod(
+                employee=e,
+                workplace_id=e.workplace_id,
+                agency=agency,
+                acquired_on=e.hire_date,
+                lost_on=e.loss_date,
+                source=InsuredPeriod.Source.IMPORTED,
+            )
+            for e in employees
+            for agency in ("pension", "health", "employment", "industrial_accident")
+        ),
+        batch_size=5000,
+    )
     return workplaces
 
 
