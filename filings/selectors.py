@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from agencies.registry import agency_codes
-from filings.models import Report, ReportEvent, ReportKind, Submission, SubmissionStatus
+from agencies.registry import agency_codes, insurance_labels
+from filings.models import (
+    InsuredPeriod,
+    Report,
+    ReportEvent,
+    ReportKind,
+    Submission,
+    SubmissionStatus,
+)
 from filings.status import report_status_derive
 from portal.access import Action, workplaces_for
 
@@ -134,3 +143,93 @@ def report_agency_standing(
             text = _("원 신고가 유효합니다. 기관이 취소를 받아들이지 않았습니다: %(words)s")
             standing[sub.agency] = (text % {"words": words}, True)
     return standing
+
+
+@dataclass(frozen=True)
+class AgencyStanding:
+    """One person's standing at one agency, as the agencies accepted it (or a filing on its way).
+
+    state: insured | lost | pending (a filed acquisition awaits the agency's answer) | none.
+    """
+
+    agency: str
+    label: str
+    state: str
+    acquired_on: date | None = None
+    lost_on: date | None = None
+    imported: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "acquired_on": self.acquired_on.isoformat() if self.acquired_on else None,
+            "lost_on": self.lost_on.isoformat() if self.lost_on else None,
+            "source": "imported" if self.imported else ("filed" if self.acquired_on else None),
+        }
+
+
+_PENDING = (SubmissionStatus.QUEUED, SubmissionStatus.SENDING, SubmissionStatus.RECEIVED)
+
+
+def insurance_standing_for(*, employee_ids: list[int]) -> dict[int, list[AgencyStanding]]:
+    """Per employee, per agency of the registry: the latest accepted period, else a hire still
+    on its way, else none. Two queries whatever the number of people."""
+    latest: dict[tuple[int, str], InsuredPeriod] = {}
+    periods = InsuredPeriod.objects.filter(employee_id__in=employee_ids).order_by("acquired_on")
+    for row in periods:
+        latest[(row.employee_id, row.agency)] = row  # the last one wins
+    pending = set(
+        Submission.objects.filter(
+            report__employee_id__in=employee_ids,
+            report__kind=ReportKind.HIRE,
+            action=Submission.Action.FILE,
+            status__in=_PENDING,
+        ).values_list("report__employee_id", "agency")
+    )
+    standing: dict[int, list[AgencyStanding]] = {}
+    for employee_id in employee_ids:
+        rows = []
+        for code in agency_codes():
+            label = insurance_labels().get(code, code)
+            period = latest.get((employee_id, code))
+            if period is not None:
+                state = "lost" if period.lost_on else "insured"
+                rows.append(
+                    AgencyStanding(
+                        code,
+                        label,
+                        state,
+                        period.acquired_on,
+                        period.lost_on,
+                        period.source == InsuredPeriod.Source.IMPORTED,
+                    )
+                )
+            elif (employee_id, code) in pending:
+                rows.append(AgencyStanding(code, label, "pending"))
+            else:
+                rows.append(AgencyStanding(code, label, "none"))
+        standing[employee_id] = rows
+    return standing
+
+
+def agencies_holding(*, employee_id: int) -> set[str]:
+    """Agencies that hold the person insured now (an open period) or will once a filed
+    acquisition is accepted: where an exit or a pay change has something to act on."""
+    standing = insurance_standing_for(employee_ids=[employee_id])[employee_id]
+    return {s.agency for s in standing if s.state in ("insured", "pending")}
+
+
+def coverage_where_held(*, coverage: dict[str, Any], held: set[str]) -> dict[str, Any]:
+    """The employee's coverage, narrowed to the agencies that hold them: a report about an
+    existing insurance goes nowhere else."""
+    narrowed = {}
+    for code in agency_codes():
+        decision = dict(coverage.get(code) or {"covered": True, "reason": ""})
+        if code not in held and decision.get("covered", True):
+            decision = {
+                **decision,
+                "covered": False,
+                "reason": str(_("이 기관에는 가입 내역이 없어 신고하지 않습니다.")),
+            }
+        narrowed[code] = decision
+    return narrowed

@@ -250,6 +250,17 @@ class BulkUploadSerializer(serializers.Serializer):
     errors = BulkRowErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
 
 
+class InsuranceStandingSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["insured", "lost", "pending", "none"],
+        help_text="insured 가입 중 · lost 상실 · pending 취득신고 처리 중 · none 가입 내역 없음",
+    )
+    acquired_on = serializers.DateField(allow_null=True)
+    lost_on = serializers.DateField(allow_null=True)
+    # DRF's metaclass moves declared fields out of the class, so the API's name is safe here.
+    source = serializers.ChoiceField(choices=["filed", "imported"], allow_null=True)  # type: ignore[assignment]
+
+
 class EmployeeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     workplace_id = serializers.IntegerField()
@@ -271,6 +282,11 @@ class EmployeeSerializer(serializers.Serializer):
     is_representative = serializers.BooleanField()
     contract_end = serializers.DateField(allow_null=True)
     active = serializers.BooleanField()
+    insurances = serializers.DictField(
+        child=InsuranceStandingSerializer(),
+        help_text="기관별 자격(기관이 받아들인 내용): pension, health, employment, "
+        "industrial_accident",
+    )
 
 
 class EmployeeCreateSerializer(RequestSerializer):

@@ -27,6 +27,7 @@ from filings.models import (
     Submission,
     SubmissionStatus,
 )
+from filings.selectors import agencies_holding, coverage_where_held
 from filings.signals import bill_inputs_changed
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
@@ -244,6 +245,7 @@ def _exit_prepare(
     if employee.hire_date and cleaned.last_working_day < employee.hire_date:
         errors.add("last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다.")
     errors.raise_if_any()
+    coverage = _coverage_held(employee, supersedes)
     # The person counts as lost only once the agencies accept the loss (filings.periods).
     report = _new_report(
         actor=actor,
@@ -252,10 +254,36 @@ def _exit_prepare(
         event_date=cleaned.loss_date,
         data=cleaned.report_data(),
         employee=employee,
-        coverage=employee.coverage,
+        coverage=coverage,
         supersedes=supersedes,
     )
     return report, None
+
+
+def _coverage_held(employee: Employee, supersedes: Report | None) -> dict[str, Any]:
+    """Where a report about this person's insurance goes: the agencies that hold them (an
+    accepted acquisition, or one on its way), and for a revision wherever the old report went.
+    Nowhere is refused with the reason."""
+    held = agencies_holding(employee_id=employee.pk)
+    if supersedes is not None:
+        held |= set(
+            supersedes.submissions.filter(action=Submission.Action.FILE)
+            .exclude(status__in=[SubmissionStatus.REJECTED, SubmissionStatus.CANCELLED])
+            .values_list("agency", flat=True)
+        )
+    if not held:
+        raise FieldErrors(
+            {
+                "employee_id": [
+                    (
+                        "not_insured",
+                        "어느 기관에도 이 근로자의 가입 내역이 없습니다. 자격취득 신고가 "
+                        "반려되었다면 먼저 취득 신고를 정정해 주세요.",
+                    )
+                ]
+            }
+        )
+    return coverage_where_held(coverage=employee.coverage, held=held)
 
 
 def _exit_in_progress(employee: Employee) -> bool:
@@ -279,6 +307,7 @@ def _pay_change_prepare(
     employee = _employee_of(workplace, cleaned["employee_id"])
     if employee.loss_date is not None:
         raise FieldErrors({"employee_id": [("already_lost", "자격상실된 근로자입니다.")]})
+    coverage = _coverage_held(employee, supersedes)
     Employee.objects.filter(pk=employee.pk).update(monthly_wage=cleaned["monthly_wage"])
     report = _new_report(
         actor=actor,
@@ -287,7 +316,7 @@ def _pay_change_prepare(
         event_date=date.fromisoformat(cleaned["effective_date"]),
         data=cleaned,
         employee=employee,
-        coverage=employee.coverage,
+        coverage=coverage,
         supersedes=supersedes,
     )
     return report, None

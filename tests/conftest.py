@@ -72,7 +72,7 @@ def operator(db: None) -> AbstractBaseUser:
 
 @pytest.fixture
 def employee(workplace: Workplace) -> Employee:
-    return EmployeeFactory(workplace=workplace)
+    return EmployeeFactory(workplace=workplace, insured=True)
 
 
 @pytest.fixture

@@ -187,9 +187,10 @@ class EmployeeFactory(DjangoModelFactory):
 
     @factory.post_generation
     def insured(obj: Employee, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
-        """`insured=True`: the agencies hold the person insured from the hire date (to the loss
-        date), at each agency their coverage names, as a history import would record it."""
-        if create and extracted:
+        """By default the agencies hold the person insured from the hire date (to the loss
+        date), at each agency their coverage names, as a history import would record it;
+        `insured=False` for someone no agency has accepted yet."""
+        if create and extracted is not False and obj.hire_date is not None:
             insured_periods_record(obj)
 
     @classmethod

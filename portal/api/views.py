@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as fs
+from filings.selectors import AgencyStanding, insurance_standing_for
 from portal.access import Action, employee_get_for, workplaces_for, workplaces_within_key
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
@@ -62,8 +63,13 @@ class WorkplaceListView(ListAPIView):
         return qs.order_by("id")
 
 
-def employee_as_dict(employee: Employee) -> dict[str, Any]:
-    """Never the full number: only the masked form the model keeps."""
+def employee_as_dict(
+    employee: Employee, standing: list[AgencyStanding] | None = None
+) -> dict[str, Any]:
+    """Never the full number: only the masked form the model keeps. `insurances` is what the
+    agencies accepted, per agency (filings.selectors.insurance_standing_for)."""
+    if standing is None:
+        standing = insurance_standing_for(employee_ids=[employee.pk])[employee.pk]
     return {
         "id": employee.pk,
         "workplace_id": employee.workplace_id,
@@ -87,6 +93,7 @@ def employee_as_dict(employee: Employee) -> dict[str, Any]:
         "is_representative": employee.is_representative,
         "contract_end": employee.contract_end.isoformat() if employee.contract_end else None,
         "active": employee.loss_date is None,
+        "insurances": {s.agency: s.as_dict() for s in standing},
     }
 
 
@@ -122,8 +129,9 @@ class WorkplaceEmployeesView(ListAPIView):
         summary="사업장 근로자 목록(주민등록번호는 가린 형태만)",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([employee_as_dict(e) for e in page or []])
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        standing = insurance_standing_for(employee_ids=[e.pk for e in page])
+        return self.get_paginated_response([employee_as_dict(e, standing[e.pk]) for e in page])
 
     @idempotent
     @extend_schema(

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from filings.selectors import insurance_standing_for
 from portal import otp
 from portal.access import Action, can
 from portal.models import Employee
@@ -24,12 +25,15 @@ def employee_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if workplace is None:
         return render(request, "portal/no_workplace.html")
     page = Paginator(employees_of(workplace), 50).get_page(request.GET.get("page"))
+    standing = insurance_standing_for(employee_ids=[e.pk for e in page.object_list])
+    rows = [(e, standing[e.pk]) for e in page.object_list]
     return render(
         request,
         "portal/employees.html",
         {
             "workplace": workplace,
             "page": page,
+            "rows": rows,
             "can_reveal": can(request.user, workplace, Action.FILE),
         },
     )
