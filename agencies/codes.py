@@ -152,7 +152,7 @@ def nps_acquisition_code(
 ) -> str:
     """NPS 자격취득부호: 12 for a short-hours worker who asks to join (60시간 미만 신청취득),
     14 for daily/part-time workers, 03 under 18 (by request), else 01."""
-    if by_request and employment_type == "part_time":
+    if by_request:
         return "12"
     if employment_type in ("daily", "part_time"):
         return "14"

@@ -50,6 +50,7 @@ class CoverageInput:
     is_representative: bool
     contract_months: int | None = None
     employment_insured_before_65: bool = False
+    pension_by_request: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,13 @@ def _pension(f: _Facts) -> Decision:
         )
     if f.daily:
         return _pension_daily(f)
+    if f.short_hours and d.pension_by_request:
+        return Decision(
+            True,
+            "월 60시간(주 15시간) 미만이지만 본인이 가입을 신청해 국민연금 사업장가입자로 "
+            "취득합니다(국민연금법 시행령 제2조, 취득부호 12).",
+            "nps.hours.under_60_by_request",
+        )
     if f.short_hours:
         return Decision(
             False,

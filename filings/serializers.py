@@ -10,6 +10,7 @@ from rest_framework import serializers
 from agencies.codes import EI_LOSS_REASONS
 from agencies.registry import agency_codes
 from filings.coverage import EMPLOYMENT_TYPES
+from filings.validation import HEALTH_ACQUISITION_CHOICES
 
 _NULL_MEANS_ABSENT = "null_means_absent"
 
@@ -96,6 +97,16 @@ class HireRequestSerializer(RequestSerializer):
     job_code = serializers.CharField(max_length=3)
     is_representative = serializers.BooleanField(default=False)
     contract_end = serializers.DateField(required=False, allow_null=True)
+    pension_by_request = serializers.BooleanField(
+        required=False,
+        help_text="월 60시간 미만 근로자가 국민연금 가입을 신청함(취득부호 12)",
+    )
+    health_acquisition_code = serializers.ChoiceField(
+        choices=list(HEALTH_ACQUISITION_CHOICES),
+        required=False,
+        help_text="건강보험 자격취득부호(기본 00 최초취득; 05 직장가입자 변경, 07 지역가입자에서 "
+        "변경 등)",
+    )
 
 
 class ExitRequestSerializer(RequestSerializer):

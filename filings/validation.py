@@ -13,7 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from agencies.codes import EI_LOSS_REASONS
+from agencies.codes import (
+    EI_LOSS_REASONS,
+    NHIS_ACQUISITION_CODES,
+    NHIS_FIRST_ACQUISITION,
+    NHIS_LOSS_CANCEL,
+)
 from filings.coverage import (
     EMPLOYMENT_TYPES,
     CoverageInput,
@@ -43,6 +48,10 @@ class HireInput:
     job_code: str
     is_representative: bool
     contract_end: date | None
+    # 국민연금 취득부호 12: a short-hours worker who asks to join.
+    pension_by_request: bool = False
+    # 건강보험 취득부호: 00 (최초취득) unless the person comes from elsewhere (05, 07, 06, ...).
+    health_acquisition_code: str = "00"
 
     def coverage_input(self) -> CoverageInput:
         months = None
@@ -59,6 +68,7 @@ class HireInput:
             visa=self.visa,
             is_representative=self.is_representative,
             contract_months=months,
+            pension_by_request=self.pension_by_request,
         )
 
     def report_data(self) -> dict[str, Any]:
@@ -74,6 +84,8 @@ class HireInput:
             "contract_end": self.contract_end.isoformat() if self.contract_end else None,
             "nationality": self.nationality,
             "visa": self.visa,
+            "pension_by_request": self.pension_by_request,
+            "health_acquisition_code": self.health_acquisition_code,
         }
 
 
@@ -162,6 +174,11 @@ def parse_bool(errors: FieldErrors, value: Any, field: str, *, label: str) -> bo
         return False
     errors.add(field, "boolean", f"{label}은(는) 예/아니오(true/false)로 입력해 주세요.")
     return False
+
+
+# 30 (상실취소) is how a loss is cancelled, never a hire's own code.
+HEALTH_ACQUISITION_CHOICES = tuple(c for c in NHIS_ACQUISITION_CODES if c != NHIS_LOSS_CANCEL)
+SHORT_HOURS_WEEKLY = Decimal(15)
 
 
 def hire_clean(data: dict[str, Any]) -> HireInput:
@@ -277,9 +294,28 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
                 "minimum_age",
                 "입사일 기준 만 15세 미만입니다(근로기준법 제64조, 취직인허증 필요).",
             )
+    by_request = parse_bool(
+        errors, data.get("pension_by_request"), "pension_by_request", label="국민연금 가입 신청"
+    )
+    if by_request and (weekly_hours is None or weekly_hours >= SHORT_HOURS_WEEKLY):
+        errors.add(
+            "pension_by_request",
+            "short_hours_only",
+            "국민연금 가입 신청(취득부호 12)은 월 60시간(주 15시간) 미만 근로자만 할 수 있습니다.",
+        )
+    health_code = str(data.get("health_acquisition_code") or NHIS_FIRST_ACQUISITION).strip()
+    if health_code not in HEALTH_ACQUISITION_CHOICES:
+        allowed = ", ".join(HEALTH_ACQUISITION_CHOICES)
+        errors.add(
+            "health_acquisition_code",
+            "choice",
+            f"건강보험 자격취득부호는 {allowed} 중 하나여야 합니다.",
+        )
     errors.raise_if_any()
     assert number is not None and hire_date is not None and wage is not None
     return HireInput(
+        pension_by_request=by_request,
+        health_acquisition_code=health_code,
         name=name,
         number=number,
         nationality=nationality,

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agencies.codes import EI_LOSS_REASON_CHOICES
+from agencies.codes import EI_LOSS_REASON_CHOICES, NHIS_ACQUISITION_CODES, NHIS_LOSS_CANCEL
 from agencies.registry import agency_codes, insurance_labels
 from filings.models import ReportKind, ReportStatus
 from filings.validation import EXIT_PAY_TOTALS
@@ -71,6 +71,11 @@ class SensitiveForm(ServiceErrorsForm):
     )
 
 
+NHIS_HIRE_CODES = [
+    (code, label) for code, label in NHIS_ACQUISITION_CODES.items() if code != NHIS_LOSS_CANCEL
+]
+
+
 class HireForm(SensitiveForm):
     field_map: ClassVar[dict[str, str]] = {
         "employee": "name",
@@ -115,10 +120,21 @@ class HireForm(SensitiveForm):
     )
     contract_end = forms.CharField(label=_("계약 종료일 (있으면)"), required=False, widget=_date())
     is_representative = forms.BooleanField(label=_("대표자입니다"), required=False)
+    pension_by_request = forms.BooleanField(
+        label=_("월 60시간 미만이지만 국민연금 가입을 신청합니다 (취득부호 12)"), required=False
+    )
+    health_acquisition_code = forms.ChoiceField(
+        label=_("건강보험 자격취득부호"),
+        choices=[(code, f"{code} {label}") for code, label in NHIS_HIRE_CODES],
+        initial="00",
+        required=False,
+    )
 
     def to_data(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {
+            "pension_by_request": bool(d.get("pension_by_request")),
+            "health_acquisition_code": d.get("health_acquisition_code") or "00",
             "kind": ReportKind.HIRE.value,
             "employee": {
                 "name": d.get("name", ""),

@@ -209,6 +209,7 @@ def hire_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
                 visa=p.get("visa", ""),
                 is_representative=bool(p.get("is_representative")),
                 contract_months=months,
+                pension_by_request=bool(p.get("pension_by_request")),
             )
         )
         for agency, item in coverage.as_dict().items():
