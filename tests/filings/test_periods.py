@@ -133,8 +133,10 @@ def test_another_users_employee_periods_are_not_found(api_client, sandbox):
 
 AGENCY_LIST = sorted(AGENCIES)
 _steps = st.lists(
-    st.tuples(st.sampled_from(["exit", "cancel"]), st.sets(st.sampled_from(AGENCY_LIST))),
-    max_size=2,
+    st.tuples(
+        st.sampled_from(["exit", "cancel_exit", "cancel"]), st.sets(st.sampled_from(AGENCY_LIST))
+    ),
+    max_size=3,
     unique_by=lambda step: step[0],
 )
 
@@ -142,6 +144,7 @@ _steps = st.lists(
 def _model_periods(employee_id: int) -> set[tuple[str, str, str | None]]:
     """The periods computed from the accepted answers alone, in the order they were decided."""
     periods: dict[tuple[str, date], date | None] = {}
+    closed_by: dict[tuple[str, date], int] = {}  # period -> the exit report that closed it
     accepted = (
         Submission.objects.filter(report__employee_id=employee_id, status=SubmissionStatus.ACCEPTED)
         .select_related("report")
@@ -149,7 +152,12 @@ def _model_periods(employee_id: int) -> set[tuple[str, str, str | None]]:
     )
     for sub in accepted:
         report = sub.report
-        if sub.action == Submission.Action.CANCEL:
+        if sub.action == Submission.Action.CANCEL and report.kind == "exit":
+            for key, by in list(closed_by.items()):
+                if key[0] == sub.agency and by == report.pk:
+                    periods[key] = None
+                    del closed_by[key]
+        elif sub.action == Submission.Action.CANCEL:
             periods.pop((sub.agency, report.event_date), None)
         elif report.kind == "hire":
             periods.setdefault((sub.agency, report.event_date), None)
@@ -158,6 +166,7 @@ def _model_periods(employee_id: int) -> set[tuple[str, str, str | None]]:
             for key in open_ones:
                 if key[1] <= report.event_date:
                     periods[key] = report.event_date
+                    closed_by[key] = report.pk
     return {
         (agency, acquired.isoformat(), lost.isoformat() if lost else None)
         for (agency, acquired), lost in periods.items()
@@ -179,12 +188,23 @@ def test_periods_always_equal_what_the_accepted_answers_alone_imply(
     hire = _post(api_client, workplace, hire_body(rrn=valid_rrn(date(1985, 5, 5))))
     _send(hire["id"])
     employee_id = hire["employee_id"]
+    exit_id = None
     for kind, rejected in steps:
         sandbox.control("DELETE", "/_faults")
-        form = "loss" if kind == "exit" else "acquisition_cancel"
+        form = {"exit": "loss", "cancel_exit": "loss_cancel"}.get(kind, "acquisition_cancel")
         for agency in rejected:
             sandbox.fault(mode="reject", agency=agency, form=form, count=1)
-        if kind == "exit":
+        if kind == "cancel_exit":
+            if exit_id is None:
+                continue
+            response = api_client.post(f"/api/v1/reports/{exit_id}/cancel/")
+            if response.status_code != 200:
+                continue
+            cancels = Submission.objects.filter(
+                report_id=exit_id, action=Submission.Action.CANCEL
+            ).values_list("pk", flat=True)
+            delivery.submissions_send(submission_ids=list(cancels))
+        elif kind == "exit":
             last_day = timezone.localdate() - timedelta(days=1)
             response = api_client.post(
                 f"/api/v1/workplaces/{workplace.pk}/reports/",
@@ -193,7 +213,8 @@ def test_periods_always_equal_what_the_accepted_answers_alone_imply(
             )
             if response.status_code != 201:
                 continue  # the portal refused to file it: nothing reached an agency
-            _send(response.json()["id"])
+            exit_id = response.json()["id"]
+            _send(exit_id)
         else:
             response = api_client.post(f"/api/v1/reports/{hire['id']}/cancel/")
             if response.status_code != 200:
