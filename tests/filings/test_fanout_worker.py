@@ -182,3 +182,32 @@ def test_each_answer_is_stored_as_an_attempt_with_the_exchange_and_no_resident_n
     assert sorted(timeline.values_list("status", flat=True)) == sorted(
         ["queued", "received", "accepted"] * 4
     )
+
+
+def test_a_correction_refused_at_one_agency_is_filed_at_the_others_by_the_worker(
+    api_client, owner, workplace, sandbox, celery_worker_process
+):
+    from datetime import timedelta
+
+    from filings.models import InsuredPeriod
+    from filings.services import report_correct
+
+    body = hire_body()
+    report_id = file_hire(api_client, workplace, rrn=body["employee"]["rrn"])
+    wait_until(lambda: final(report_id))
+    old = Report.objects.get(pk=report_id)
+    sandbox.fault(mode="reject", agency="health", form="acquisition_cancel", code="E105")
+    new_day = (old.event_date + timedelta(days=1)).isoformat()
+    new = report_correct(actor=owner, report=old, data=dict(body, hire_date=new_day))
+    wait_until(lambda: final(new.pk) and final(old.pk), timeout=40)
+    old.refresh_from_db()
+    assert old.status == "rejected"
+    health_new = Submission.objects.get(report=new, agency="health")
+    assert health_new.status == "cancelled" and "E105" in health_new.result_message
+    acquired = dict(
+        InsuredPeriod.objects.filter(employee_id=old.employee_id).values_list(
+            "agency", "acquired_on"
+        )
+    )
+    assert acquired.pop("health") == old.event_date
+    assert {d.isoformat() for d in acquired.values()} == {new_day}
