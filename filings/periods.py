@@ -8,7 +8,8 @@ Applying the same acceptance twice changes nothing.
 
 `Employee.loss_date` is a summary of the periods kept here, in the same transaction: set when an
 accepted loss or cancellation leaves the person insured at no agency, cleared when an agency
-takes them (back) in.
+takes them (back) in. `Employee.monthly_wage`, which bills read, likewise changes only when an
+agency accepts a pay change (or its cancellation).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef
 
 from agencies.registry import adapter_for
-from filings.models import InsuredPeriod, ReportKind, Submission
+from filings.models import InsuredPeriod, ReportKind, Submission, SubmissionStatus
 from filings.signals import bill_inputs_changed
 from portal.models import Employee
 
@@ -30,6 +31,8 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     losing: dict[int, tuple[date, date | None]] = {}
     insured_again: set[int] = set()
     changed: dict[int, date] = {}  # workplace -> first day whose bill this batch changes
+    wages: dict[int, int] = {}
+    wage_withdrawn: set[int] = set()
     for submission in submissions:
         report = submission.report
         if report.employee_id is None:
@@ -47,6 +50,10 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
         elif not cancel and report.kind == ReportKind.HIRE:
             opened.append(_opened(submission))
             insured_again.add(report.employee_id)
+        elif report.kind == ReportKind.PAY_CHANGE and cancel:
+            wage_withdrawn.add(report.employee_id)
+        elif report.kind == ReportKind.PAY_CHANGE:
+            wages[report.employee_id] = int(report.data["monthly_wage"])
         elif not cancel and report.kind == ReportKind.EXIT:
             _close(submission, employee_id=report.employee_id, lost_on=report.event_date)
             last_day = report.data.get("last_working_day")
@@ -61,8 +68,33 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
             _employee_lost_if_insured_nowhere(employee_id=employee_id, on=on, last_day=last_day)
     if insured_again:
         _employees_insured(employee_ids=insured_again)
+    for employee_id in wage_withdrawn - set(wages):
+        wages[employee_id] = _wage_in_force(employee_id=employee_id)
+    for employee_id, wage in wages.items():
+        Employee.objects.filter(pk=employee_id).update(monthly_wage=wage)
     for workplace_id, since in changed.items():
         bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
+
+
+def _wage_in_force(*, employee_id: int) -> int:
+    """After a pay change was withdrawn: the latest pay change still standing at an agency,
+    else the wage the person was hired on."""
+    standing = (
+        Submission.objects.filter(
+            report__employee_id=employee_id,
+            report__kind__in=[ReportKind.PAY_CHANGE, ReportKind.HIRE],
+            report__cancelled_at__isnull=True,
+            action=Submission.Action.FILE,
+            status=SubmissionStatus.ACCEPTED,
+        )
+        .order_by("-report__event_date", "-report_id")
+        .values_list("report__data", flat=True)
+        .first()
+    )
+    if standing is not None:
+        return int(standing["monthly_wage"])
+    wage = Employee.objects.filter(pk=employee_id).values_list("monthly_wage", flat=True).get()
+    return int(wage)
 
 
 def _opened(submission: Submission) -> InsuredPeriod:
@@ -185,4 +217,10 @@ def periods_import(
             # The loss date is the day after the last working day (자격상실일).
             last_day = date.fromordinal(last.toordinal() - 1)
             _employee_lost_if_insured_nowhere(employee_id=employee_id, on=last, last_day=last_day)
+    if rows:
+        # Like an accepted answer: bills from the first imported month, and the agencies
+        # checked against each other (an import may hold someone at some agencies only).
+        since = min(row.acquired_on for row in rows)
+        bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
+        discrepancies_check_after_commit(employee_ids=list(periods))
     return len(rows)

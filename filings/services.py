@@ -109,7 +109,7 @@ def _file_new(
             )
             if employee is not None:
                 employee.save(force_insert=employee.pk is None)
-            if kind == ReportKind.PAY_CHANGE or (supersedes is not None and employee is not None):
+            if supersedes is not None and employee is not None:
                 # The monthly wage a bill reads changed with this filing.
                 bill_inputs_changed.send(
                     sender=Report, workplace_ids={workplace.pk}, since=report.event_date
@@ -307,8 +307,8 @@ def _pay_change_prepare(
     employee = _employee_of(workplace, cleaned["employee_id"])
     if employee.loss_date is not None:
         raise FieldErrors({"employee_id": [("already_lost", "자격상실된 근로자입니다.")]})
+    # The wage bills read changes once an agency accepts the change (filings.periods).
     coverage = _coverage_held(employee, supersedes)
-    Employee.objects.filter(pk=employee.pk).update(monthly_wage=cleaned["monthly_wage"])
     report = _new_report(
         actor=actor,
         workplace=workplace,

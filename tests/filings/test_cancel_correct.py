@@ -96,12 +96,16 @@ def test_cancelling_an_accepted_pay_change_asks_every_agency_to_withdraw_it(
             "monthly_wage": 3_500_000,
         },
     )
+    wage = Employee.objects.values_list("monthly_wage", flat=True)
+    assert wage.get(pk=hire["employee_id"]) == 3_000_000  # filed, not yet accepted
     assert set(_send(change["id"]).values()) == {"accepted"}
+    assert wage.get(pk=hire["employee_id"]) == 3_500_000
     response = api_client.post(f"/api/v1/reports/{change['id']}/cancel/")
     assert response.status_code == 200, response.content
     assert set(_send_cancels(change["id"]).values()) == {"accepted"}
     assert '"form": "pay_change_cancel"' in _sent_bodies(change["id"], "cancel")["pension"]
     assert Report.objects.get(pk=change["id"]).status == "cancelled"
+    assert wage.get(pk=hire["employee_id"]) == 3_000_000  # the hire's wage is in force again
 
 
 def test_a_correction_whose_cancellation_is_refused_at_one_agency_leaves_that_agencys_period_untouched(
