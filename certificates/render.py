@@ -10,9 +10,10 @@ Context keys (everything is already display-safe; the renderer never unmasks RRN
   serial, issued_at (aware datetime or ISO string), purpose, requester {name, relation},
   verification_code, base_url, full_rrn (bool), issuer_name (optional), as_of (optional)
   coverage_history: person {name, rrn}, insurances [{code, label?, rows: [{workplace_name,
-      workplace_number, acquired_on, lost_on, status}]}]
+      workplace_number, acquired_on, lost_on, status, source?, source_label?}]}]
   workplace_roster: workplace {name, number, business_number?, address?},
-      members [{name, rrn, coverage: {<code>: {acquired_on, lost_on} | None}}]
+      members [{name, rrn, coverage: {<code>: {acquired_on, lost_on, source?} | None}}]
+  source: "filed" (the portal's filing, accepted) or "imported" (the employer's history)
 """
 
 from __future__ import annotations

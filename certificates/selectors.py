@@ -1,14 +1,14 @@
-"""Readers: certified facts from accepted submissions, and certificates a user may see.
+"""Readers: certified facts from the insured periods, and certificates a user may see.
 
-A fact is what an agency accepted, not what was filed: a hire counts at an agency only once its
-submission there is `accepted` and no cancellation of it was accepted. When a report was corrected,
-the latest accepted revision wins.
+A fact is what the agencies hold, not what was filed: the insured periods (filings.periods),
+opened and closed only by accepted acquisitions and losses, or imported from the employer's own
+history. Each line says which of the two it comes from.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,12 +19,17 @@ from django.http import Http404
 from agencies.registry import agency_codes
 from certificates.models import Certificate
 from certificates.signing import signature_verify, verification_code_normalize
-from filings.models import ReportKind, Submission, SubmissionStatus
+from filings.models import InsuredPeriod
 from portal.access import Action, AnyUser, can, workplaces_for
 from portal.models import Employee, Workplace
 
 STATUS_ACTIVE = "가입"
 STATUS_LOST = "상실"
+# Where a line comes from: the portal's own filings, or the history the employer imported.
+SOURCE_LABELS: dict[str, str] = {
+    InsuredPeriod.Source.FILED: "포털 신고",
+    InsuredPeriod.Source.IMPORTED: "가져온 이력 (사업장 제출)",
+}
 # Verification outcomes (page and uploads); RENDERING only for a roster still in the worker.
 VALID, REVOKED, UNKNOWN, MISMATCH, RENDERING = (
     "valid",
@@ -35,48 +40,27 @@ VALID, REVOKED, UNKNOWN, MISMATCH, RENDERING = (
 )
 
 
-@dataclass
-class Coverage:
-    acquired_on: date | None = None
-    lost_on: date | None = None
-    acquired_report_id: int = 0
-    lost_report_id: int = 0
-
-
-def accepted_coverage(employee_ids: Iterable[int]) -> dict[tuple[int, str], Coverage]:
-    """(employee id, agency) -> latest accepted acquisition and loss, in one query."""
-    ids = list(employee_ids)
-    accepted = Submission.objects.filter(
-        report__employee_id__in=ids,
-        report__kind__in=(ReportKind.HIRE, ReportKind.EXIT),
-        status=SubmissionStatus.ACCEPTED,
-    ).values_list(
-        "report_id", "report__employee_id", "agency", "action", "report__kind", "report__event_date"
+def insured_periods(employee_ids: Iterable[int]) -> dict[tuple[int, str], list[InsuredPeriod]]:
+    """(employee id, agency) -> their periods in order of acquisition, in one query."""
+    found: dict[tuple[int, str], list[InsuredPeriod]] = defaultdict(list)
+    periods = InsuredPeriod.objects.filter(employee_id__in=list(employee_ids)).order_by(
+        "acquired_on", "id"
     )
-    rows = list(accepted)
-    cancelled = {(row[0], row[2]) for row in rows if row[3] == Submission.Action.CANCEL}
-    result: dict[tuple[int, str], Coverage] = {}
-    for report_id, employee_id, agency, action, kind, event_date in rows:
-        if action != Submission.Action.FILE or (report_id, agency) in cancelled:
-            continue
-        item = result.setdefault((employee_id, agency), Coverage())
-        if kind == ReportKind.HIRE and report_id > item.acquired_report_id:
-            item.acquired_on, item.acquired_report_id = event_date, report_id
-        elif kind == ReportKind.EXIT and report_id > item.lost_report_id:
-            item.lost_on, item.lost_report_id = event_date, report_id
-    for item in result.values():
-        # An exit accepted before a later re-hire at the same workplace belongs to the old stint.
-        if item.lost_report_id and item.lost_report_id < item.acquired_report_id:
-            item.lost_on = None
-    return result
+    for period in periods:
+        found[(period.employee_id, period.agency)].append(period)
+    return found
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def _source(period: InsuredPeriod) -> dict[str, str]:
+    return {"source": period.source, "source_label": SOURCE_LABELS.get(period.source, "")}
+
+
 def coverage_history_facts(*, employee: Employee, user: User, as_of: date) -> dict:
-    """Per insurance, one row per employment of this person in workplaces `user` may view.
+    """Per insurance, one row per insured period of this person in workplaces `user` may view.
 
     Employments elsewhere stay out: an employer must not learn where else a worker is insured.
     """
@@ -88,24 +72,25 @@ def coverage_history_facts(*, employee: Employee, user: User, as_of: date) -> di
     )
     if employee.pk not in {s.pk for s in stints}:
         stints.append(employee)
-    coverage = accepted_coverage(s.pk for s in stints)
+    periods = insured_periods(s.pk for s in stints)
     insurances = []
     for code in agency_codes():
         rows = []
         for stint in stints:
-            item = coverage.get((stint.pk, code))
-            if item is None or item.acquired_on is None or item.acquired_on > as_of:
-                continue
-            lost_on = item.lost_on if item.lost_on and item.lost_on <= as_of else None
-            rows.append(
-                {
-                    "workplace_name": stint.workplace.name,
-                    "workplace_number": stint.workplace.management_number,
-                    "acquired_on": _iso(item.acquired_on),
-                    "lost_on": _iso(lost_on),
-                    "status": STATUS_LOST if lost_on else STATUS_ACTIVE,
-                }
-            )
+            for period in periods.get((stint.pk, code), []):
+                if period.acquired_on > as_of:
+                    continue
+                lost_on = period.lost_on if period.lost_on and period.lost_on <= as_of else None
+                rows.append(
+                    {
+                        "workplace_name": stint.workplace.name,
+                        "workplace_number": stint.workplace.management_number,
+                        "acquired_on": _iso(period.acquired_on),
+                        "lost_on": _iso(lost_on),
+                        "status": STATUS_LOST if lost_on else STATUS_ACTIVE,
+                        **_source(period),
+                    }
+                )
         insurances.append({"code": code, "rows": rows})
     return {
         "person": {"name": employee.name, "rrn": employee.rrn_masked},
@@ -116,17 +101,21 @@ def coverage_history_facts(*, employee: Employee, user: User, as_of: date) -> di
 def roster_members(*, workplace: Workplace, as_of: date) -> list[tuple[Employee, dict]]:
     """Everyone insured at the workplace on `as_of` under at least one insurance."""
     employees = list(Employee.objects.filter(workplace=workplace).order_by("name", "id"))
-    coverage = accepted_coverage(e.pk for e in employees)
+    periods = insured_periods(e.pk for e in employees)
     members = []
     for employee in employees:
         cells: dict[str, Any] = {}
         for code in agency_codes():
-            item = coverage.get((employee.pk, code))
             cells[code] = None
-            if item is None or item.acquired_on is None or item.acquired_on > as_of:
-                continue
-            if item.lost_on is None or item.lost_on > as_of:
-                cells[code] = {"acquired_on": _iso(item.acquired_on), "lost_on": None}
+            for period in periods.get((employee.pk, code), []):
+                if period.acquired_on <= as_of and (
+                    period.lost_on is None or period.lost_on > as_of
+                ):
+                    cells[code] = {
+                        "acquired_on": _iso(period.acquired_on),
+                        "lost_on": None,
+                        **_source(period),
+                    }
         if any(cells.values()):
             members.append((employee, cells))
     return members

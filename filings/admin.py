@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from filings.delivery import submission_mark_manual, submission_retry
-from filings.models import Report, ReportEvent, Submission, SubmissionAttempt
+from filings.models import Discrepancy, Report, ReportEvent, Submission, SubmissionAttempt
 from portal.request_types import AuthenticatedHttpRequest
 
 
@@ -132,6 +132,26 @@ class SubmissionAttemptAdmin(admin.ModelAdmin):
     list_filter = ["outcome", "kind"]
     list_select_related = ["submission"]
     readonly_fields = [f.name for f in SubmissionAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(admin.ModelAdmin):
+    """Read-only: only filings.consistency opens and resolves discrepancies."""
+
+    list_display = ["id", "workplace", "employee", "kind", "agencies", "opened_at", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["workplace", "employee"]
+    search_fields = ["workplace__name", "employee__name"]
+    readonly_fields = [f.name for f in Discrepancy._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -69,6 +69,8 @@ _WORKPLACE_OPERATIONS = (
     "v1_workplaces_deadlines_list",
     "v1_workplaces_bills_retrieve",
     "v1_workplaces_bulk_reports_create",
+    "v1_workplaces_discrepancies_list",
+    "v1_workplaces_insured_history_create",
 )
 _REPORT_OPERATIONS = (
     "v1_reports_retrieve",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from filings import api
+from filings import api, api_discrepancies, api_history
 
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="api-coverage"),
@@ -18,6 +18,21 @@ urlpatterns = [
         "workplaces/<int:workplace_id>/bulk-reports/<int:upload_id>/",
         api.WorkplaceBulkReportDetailView.as_view(),
         name="api-workplace-bulk-report",
+    ),
+    path(
+        "workplaces/<int:workplace_id>/discrepancies/",
+        api_discrepancies.WorkplaceDiscrepanciesView.as_view(),
+        name="api-workplace-discrepancies",
+    ),
+    path(
+        "workplaces/<int:workplace_id>/insured-history/",
+        api_history.WorkplaceHistoryImportView.as_view(),
+        name="api-workplace-insured-history",
+    ),
+    path(
+        "insured-history/template.<str:fmt>",
+        api_history.HistoryTemplateView.as_view(),
+        name="api-insured-history-template",
     ),
     path(
         "employees/<int:employee_id>/periods/",

@@ -98,24 +98,28 @@ def _norm(header: Any) -> str:
 
 def bulk_template(*, kind: str, fmt: str) -> tuple[bytes, str, str]:
     """(content, filename, content type) of an empty template with one example row."""
-    columns = COLUMNS[kind]
+    label = "취득" if kind == "hire" else "상실"
+    return table_template(columns=COLUMNS[kind], title=f"{label}신고", fmt=fmt)
+
+
+def table_template(*, columns: tuple[Column, ...], title: str, fmt: str) -> tuple[bytes, str, str]:
+    """A CSV or XLSX with the columns' headers and their example row, named `<title>_양식`."""
     headers = [c.header for c in columns]
     example = [c.example for c in columns]
-    label = "취득" if kind == "hire" else "상실"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(headers)
         writer.writerow(example)
         # BOM: Excel opens UTF-8 CSV with Korean headers correctly only with it.
-        return ("\ufeff" + out.getvalue()).encode(), f"{label}신고_양식.csv", "text/csv"
+        return ("\ufeff" + out.getvalue()).encode(), f"{title}_양식.csv", "text/csv"
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
-    ws.title = f"{label}신고"
+    ws.title = title
     ws.append(headers)
     ws.append(example)
     for cell in ws[1]:
@@ -126,7 +130,7 @@ def bulk_template(*, kind: str, fmt: str) -> tuple[bytes, str, str]:
     buffer = io.BytesIO()
     wb.save(buffer)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return buffer.getvalue(), f"{label}신고_양식.xlsx", xlsx
+    return buffer.getvalue(), f"{title}_양식.xlsx", xlsx
 
 
 def _cell(value: Any) -> str:
@@ -259,9 +263,11 @@ class _RowErrors:
 
 
 def _existing_upload(workplace: Workplace, sha: str, kind: str | None) -> BulkUpload | None:
-    qs = BulkUpload.objects.filter(workplace=workplace, sha256=sha)
-    if kind:
-        qs = qs.filter(kind=kind)
+    # Without a kind, only hire and exit files: a history import (filings.history) is not a
+    # bulk filing even when the same file is uploaded here.
+    qs = BulkUpload.objects.filter(
+        workplace=workplace, sha256=sha, kind__in=[kind] if kind else list(COLUMNS)
+    )
     fresh = timezone.now() - timedelta(hours=REUSE_VALIDATION_HOURS)
     for upload in qs.order_by("-created_at")[:5]:
         if upload.status != BulkUpload.Status.VALIDATED or upload.created_at >= fresh:
@@ -490,7 +496,7 @@ def bulk_file_start(*, actor: User, upload: BulkUpload, ip: str | None = None) -
     """Queue filing of every valid row; False if it was already started."""
     with transaction.atomic():
         started = BulkUpload.objects.filter(
-            pk=upload.pk, status=BulkUpload.Status.VALIDATED
+            pk=upload.pk, status=BulkUpload.Status.VALIDATED, kind__in=list(COLUMNS)
         ).update(
             status=BulkUpload.Status.FILING,
             filing_started_at=timezone.now(),

@@ -223,6 +223,59 @@ class InsuredPeriod(models.Model):
         return f"{self.employee_id} {self.agency} {self.acquired_on}~{self.lost_on or ''}"
 
 
+class DiscrepancyKind(models.TextChoices):
+    MISSING_ACQUISITION = "missing_acquisition", _("일부 기관 자격취득 누락")
+    ACQUISITION_DATE_MISMATCH = "acquisition_date_mismatch", _("기관별 취득일 불일치")
+    LOSS_PARTIAL = "loss_partial", _("일부 기관만 자격상실")
+    LOSS_DATE_MISMATCH = "loss_date_mismatch", _("기관별 상실일 불일치")
+    PAY_CHANGE_PARTIAL = "pay_change_partial", _("일부 기관만 보수월액 변경")
+
+
+class Discrepancy(models.Model):
+    """What the agencies disagree on about one person (기관 간 불일치), and the report that fixes it.
+
+    Written only by filings.consistency: opened when a check finds it, resolved (never deleted)
+    when a later check no longer does. At most one open row per person and kind.
+    """
+
+    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("불일치 종류"), max_length=32, choices=DiscrepancyKind.choices)
+    agencies = models.JSONField(_("고칠 기관"), default=list)
+    detail = models.CharField(_("내용"), max_length=500)
+    # The report to file: {"kind": "hire"|"exit"|"pay_change", "employee_id", "agencies", ...}
+    suggested_report = models.JSONField(default=dict)
+    opened_at = models.DateTimeField(_("발견 시각"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("해소 시각"), null=True, blank=True)
+    alerted_at = models.DateTimeField(_("알림 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("기관 간 불일치")
+        verbose_name_plural = _("기관 간 불일치")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="discrepancy_one_open_per_employee_kind",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["workplace"],
+                condition=Q(resolved_at__isnull=True),
+                name="discrepancy_open_by_workplace",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.kind} {self.agencies}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
 class SubmissionAttempt(models.Model):
     """One HTTP exchange with an agency, stored raw (request redacted of resident numbers)."""
 

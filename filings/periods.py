@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef
 
 from agencies.registry import adapter_for
+from filings.consistency import discrepancies_check_after_commit
 from filings.models import InsuredPeriod, ReportKind, Submission, SubmissionStatus
 from filings.signals import bill_inputs_changed
 from portal.models import Employee
@@ -74,6 +75,8 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
         Employee.objects.filter(pk=employee_id).update(monthly_wage=wage)
     for workplace_id, since in changed.items():
         bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
+    # Pay changes too: every accepted answer may settle or open a cross-agency discrepancy.
+    discrepancies_check_after_commit(employee_ids=[s.report.employee_id for s in submissions])
 
 
 def _wage_in_force(*, employee_id: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from filings import delivery
 from portal.outbox import outbox_sweep as outbox_sweep_service
@@ -68,3 +69,34 @@ def api_sweep() -> int:
         count += task_publish(task=bulk.FILE_TASK, args=[upload_id])
     idempotency_records_purge()
     return count
+
+
+@shared_task(
+    name="filings.tasks.discrepancies_check_for",
+    acks_late=True,
+    # A lock wait given up (lock_timeout) rolls the check back whole: run it again.
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    max_retries=8,
+)
+def discrepancies_check_for(employee_ids: list[int]) -> int:
+    """After an agency's answer: compare these people's agencies; returns discrepancies opened."""
+    from filings import consistency
+
+    return consistency.discrepancies_check(employee_ids=employee_ids).opened
+
+
+@shared_task(name="filings.tasks.discrepancies_check_all")
+def discrepancies_check_all() -> int:
+    """Beat, nightly: every person of every workplace."""
+    from filings import consistency
+
+    return consistency.discrepancies_check().opened
+
+
+@shared_task(name="filings.tasks.history_sandbox_tell", acks_late=True)
+def history_sandbox_tell(employee_ids: list[int], attempt: int = 0) -> str:
+    """Development: tell the bundled sandbox whom an imported history insures."""
+    from filings import history
+
+    return history.history_sandbox_tell(employee_ids=employee_ids, attempt=attempt)

@@ -140,3 +140,23 @@ def delegation_alert(
         "계속 맡기려면 사업주가 위임을 연장해 주세요."
     ) % {"firm": firm_name, "workplace": workplace_name, "n": left, "ends": ends_on.isoformat()}
     return Alert(key, Threshold.DELEGATION_EXPIRING, workplace_id, title[:200], body, url)
+
+
+def discrepancy_alert(
+    *,
+    key: str,
+    workplace_id: int,
+    workplace_name: str,
+    employee_name: str,
+    kind_label: str,
+    detail: str,
+    fix: str,
+    url: str,
+) -> Alert:
+    title = _("[%(workplace)s] %(name)s 기관 간 불일치: %(kind)s") % {
+        "workplace": workplace_name,
+        "name": employee_name,
+        "kind": kind_label,
+    }
+    lines = [detail, _("고칠 신고: %(fix)s") % {"fix": fix}]
+    return Alert(key, Threshold.DISCREPANCY, workplace_id, title[:200], "\n".join(lines), url)

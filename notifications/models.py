@@ -106,6 +106,7 @@ class Threshold(models.TextChoices):
     REJECTED = "rejected", _("반려")
     FAILED = "failed", _("전송 실패")
     DELEGATION_EXPIRING = "delegation_expiring", _("위임 만료 예정")
+    DISCREPANCY = "discrepancy", _("기관 간 불일치")
 
 
 class Channel(models.TextChoices):

@@ -23,7 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from filings.models import Submission, SubmissionStatus
+from agencies.registry import insurance_labels
+from filings.models import Discrepancy, Submission, SubmissionStatus
 from notifications import alerts, selectors
 from notifications.alerts import Alert
 from notifications.models import (
@@ -36,7 +37,7 @@ from notifications.models import (
 )
 from portal.access import delegation_live_q
 from portal.models import Delegation, Workplace
-from portal.outbox import outbox_enqueue, task_publish
+from portal.outbox import outbox_enqueue, outbox_enqueue_many, task_publish
 from portal.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ T = TypeVar("T")
 
 ALERT_EMAIL_TASK = "notifications.tasks.alert_email_send"
 DIGEST_EMAIL_TASK = "notifications.tasks.digest_email_send"
+DISCREPANCY_ALERTS_TASK = "notifications.tasks.discrepancy_alerts_send"
+ALERT_CHUNK = 200
 # Alerts about deadlines that passed longer ago than this are not started (old data, first run).
 OVERDUE_WINDOW_DAYS = 30
 # Rejections and failures older than this are not announced by the catch-up scan.
@@ -452,3 +455,54 @@ def preference_update(
         user=user, defaults={"email": email, "in_portal": in_portal, "digest": digest}
     )
     return pref
+
+
+@_in_portal_language
+def _discrepancy_alert(d: Discrepancy) -> Alert:
+    suggested = d.suggested_report or {}
+    kind = str(suggested.get("kind", ""))
+    fix = alerts.KIND_LABELS.get(kind, kind)
+    agencies = insurance_labels()
+    where = "·".join(agencies.get(a, a) for a in suggested.get("agencies", []))
+    return alerts.discrepancy_alert(
+        key=f"discrepancy:{d.pk}",
+        workplace_id=d.workplace_id,
+        workplace_name=d.workplace.name,
+        employee_name=d.employee.name,
+        kind_label=str(d.get_kind_display()),
+        detail=d.detail,
+        fix=f"{where} {fix}".strip(),
+        url=reverse("portal:board"),
+    )
+
+
+def discrepancy_alerts_enqueue(*, discrepancy_ids: list[int]) -> None:
+    """In the check's transaction: outbox rows only, so a nightly run that opens many stays short,
+    and the alerts go out (from a task) only if the check commits."""
+    ids = sorted(discrepancy_ids)
+    # Chunks keep each task far below the task time limit on a first run that opens thousands.
+    chunks = [[ids[i : i + ALERT_CHUNK]] for i in range(0, len(ids), ALERT_CHUNK)]
+    outbox_enqueue_many(task=DISCREPANCY_ALERTS_TASK, args_list=chunks)
+
+
+def discrepancy_alerts_deliver(*, discrepancy_ids: list[int]) -> int:
+    """Alert the workplace's people (owner, HR, delegated agents) about new discrepancies, each
+    once (the unique delivery key; the check marks them alerted in the same transaction)."""
+    today = timezone.localdate()
+    recipients: dict[int, list[selectors.Recipient]] = {}
+    created = 0
+    rows = (
+        Discrepancy.objects.filter(pk__in=discrepancy_ids, resolved_at__isnull=True)
+        .select_related("workplace", "employee")
+        .order_by("pk")
+    )
+    for d in rows:
+        if d.workplace_id not in recipients:
+            recipients[d.workplace_id] = selectors.workplace_recipients(
+                workplace_id=d.workplace_id, today=today
+            )
+        if recipients[d.workplace_id]:
+            created += alert_deliver(
+                alert=_discrepancy_alert(d), recipients=recipients[d.workplace_id]
+            )
+    return created

@@ -27,3 +27,8 @@ def alert_email_send(delivery_id: int) -> bool:
 @shared_task(name="notifications.tasks.digest_email_send", acks_late=True)
 def digest_email_send(digest_id: int) -> bool:
     return services.digest_email_send(digest_id=digest_id)
+
+
+@shared_task(name="notifications.tasks.discrepancy_alerts_send", acks_late=True)
+def discrepancy_alerts_send(discrepancy_ids: list[int]) -> int:
+    return services.discrepancy_alerts_deliver(discrepancy_ids=discrepancy_ids)

@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "filings.models.ReportKind",
         "CertificateKindEnum": "certificates.models.CertificateKind",
         "BulkKindEnum": ["hire", "exit"],
+        # An "agency" and an "agencies" field share the registry's codes: one enum.
+        "AgencyEnum": "agencies.registry.agency_codes",
     },
 }
 
@@ -298,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
     "access-log-check": {
         "task": "portal.tasks.access_log_check",
         "schedule": crontab(hour=3, minute=10),
+    },
+    "discrepancies-check": {
+        "task": "filings.tasks.discrepancies_check_all",
+        "schedule": crontab(hour=2, minute=40),
     },
 }
 CELERY_TIMEZONE = TIME_ZONE

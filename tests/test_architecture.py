@@ -36,8 +36,10 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
 
 def _is_shell(name: str) -> bool:
     parts = name.split(".")
+    # api_<topic> modules (filings.api_history, ...) are API views split out of api.py.
     return _under(name, SHELL) or any(
         p in ("views", "forms", "api", "api_urls", "urls", "admin", "api_schema")
+        or p.startswith("api_")
         for p in parts[1:2]
     )
 

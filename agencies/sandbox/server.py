@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -66,6 +67,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return json.loads(raw.decode("utf-8")) if raw else None
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
+        # Books on disk before the answer leaves: what a caller was told survives a restart.
+        self.server.state.save()
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
             self.send_response(status)
@@ -78,6 +81,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._status = status
 
     def _drop(self) -> None:
+        self.server.state.save()
         self.close_connection = True
         self._status = "dropped"
 
@@ -151,6 +155,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif (method, path) == ("DELETE", "/_faults"):
             state.clear_faults()
             self._reply(200, {"faults": []})
+        elif (method, path) == ("POST", "/_members"):
+            try:
+                taken = state.members_tell(self._read_json())
+            except (ValueError, TypeError) as exc:
+                self._reply(400, {"code": "E400", "message": str(exc)})
+                return
+            self._reply(200, {"members": taken})
+        elif (method, path) == ("GET", "/_members"):
+            self._reply(200, {"members": state.members_list()})
         else:
             self._reply(404, {"code": "E404", "message": "없는 주소입니다."})
 
@@ -231,17 +244,27 @@ def _invalid(code: str, message: str, field: str) -> dict[str, str]:
 
 
 def make_server(
-    host: str = "127.0.0.1", port: int = 0, *, result_delay: float = 2.0
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    result_delay: float = 2.0,
+    state_file: str | os.PathLike[str] | None = None,
 ) -> SandboxServer:
-    return SandboxServer((host, port), SandboxState(result_delay=result_delay))
+    """`state_file`: keep the books in that file across restarts (agencies.sandbox.books)."""
+    state = SandboxState(result_delay=result_delay, state_file=state_file)
+    return SandboxServer((host, port), state)
 
 
 def start_in_thread(
-    host: str = "127.0.0.1", port: int = 0, *, result_delay: float = 2.0
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    result_delay: float = 2.0,
+    state_file: str | os.PathLike[str] | None = None,
 ) -> tuple[SandboxServer, str]:
     """Start the sandbox on a daemon thread; returns (server, base_url). Stop with
     `server.shutdown(); server.server_close()`."""
-    server = make_server(host, port, result_delay=result_delay)
+    server = make_server(host, port, result_delay=result_delay, state_file=state_file)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.2},
@@ -252,9 +275,15 @@ def start_in_thread(
     return server, server.base_url
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 8700, *, result_delay: float = 2.0) -> None:
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    *,
+    result_delay: float = 2.0,
+    state_file: str | os.PathLike[str] | None = None,
+) -> None:
     """Run the sandbox in the foreground until interrupted."""
-    server = make_server(host, port, result_delay=result_delay)
+    server = make_server(host, port, result_delay=result_delay, state_file=state_file)
     logger.info("agency sandbox listening on %s (result_delay=%ss)", server.base_url, result_delay)
     try:
         server.serve_forever()

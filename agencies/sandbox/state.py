@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from agencies.sandbox import rules
+from agencies.sandbox import books, rules
 
 KST = timezone(timedelta(hours=9))
 FAULT_MODES = ("latency", "error_5xx", "timeout", "drop", "accept_then_drop", "outage", "reject")
@@ -91,13 +92,23 @@ class Fault:
 class SandboxState:
     """All four agencies' books. Every public method takes the lock once."""
 
-    def __init__(self, *, result_delay: float = 2.0, timeout_sleep_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        *,
+        result_delay: float = 2.0,
+        timeout_sleep_s: float = 15.0,
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.lock = threading.Lock()
         self.config: dict[str, float] = {
             "result_delay": float(result_delay),
             "timeout_sleep_s": float(timeout_sleep_s),
         }
         self._clear()
+        # With a state file the books outlive the process (agencies.sandbox.books).
+        self.state_file = books.StateFile(state_file) if state_file else None
+        if self.state_file is not None:
+            self.state_file.load(self)
 
     def _clear(self) -> None:
         self.reports: dict[tuple[str, str], Report] = {}
@@ -125,6 +136,18 @@ class SandboxState:
                 if key in self.config and value is not None:
                     self.config[key] = float(value)
             return dict(self.config)
+
+    def save(self) -> None:
+        """Write the books to the state file, if there is one and they changed."""
+        if self.state_file is not None:
+            self.state_file.save(self)
+
+    def members_tell(self, body: Any) -> int:
+        """Enrol people insured before any report reached the sandbox (POST /_members)."""
+        return books.members_tell(self, body)
+
+    def members_list(self) -> list[dict[str, str]]:
+        return books.members_list(self)
 
     def add_fault(self, spec: dict[str, Any]) -> Fault:
         mode = spec.get("mode")

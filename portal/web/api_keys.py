@@ -229,7 +229,10 @@ def bulk_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                     request, _("같은 파일을 이미 올렸습니다. 이전 검증·신고 결과를 보여 드립니다.")
                 )
             return redirect("portal:bulk_detail", upload_id=upload.pk)
-    uploads = BulkUpload.objects.filter(workplace=workplace).order_by("-created_at")[:20]
+    # Hire and exit files only: history imports have their own page (portal.web.views.history).
+    uploads = BulkUpload.objects.filter(workplace=workplace, kind__in=list(COLUMNS)).order_by(
+        "-created_at"
+    )[:20]
     return render(
         request,
         "api/bulk_upload.html",
@@ -262,7 +265,9 @@ def _quote(filename: str) -> str:
 
 def _upload(request: AuthenticatedHttpRequest, upload_id: int) -> BulkUpload:
     workplaces = workplaces_for(request.user, action=Action.FILE)
-    upload = BulkUpload.objects.filter(pk=upload_id, workplace__in=workplaces).first()
+    upload = BulkUpload.objects.filter(
+        pk=upload_id, workplace__in=workplaces, kind__in=list(COLUMNS)
+    ).first()
     if upload is None:
         raise Http404
     return upload

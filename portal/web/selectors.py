@@ -8,8 +8,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
 
+from agencies.registry import insurance_labels
+from filings.consistency import discrepancies_open
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
 from filings.selectors import reports_for
 from portal.access import Action, Role, role_allows_action, role_for, workplaces_for
@@ -199,3 +204,70 @@ def employees_of(workplace: Workplace, *, active_only: bool = False) -> QuerySet
     if active_only:
         qs = qs.filter(loss_date__isnull=True)
     return qs.order_by("loss_date", "name", "id")
+
+
+@dataclass(frozen=True)
+class DiscrepancyRow:
+    """One open cross-agency discrepancy as the dashboard and the board show it."""
+
+    id: int
+    workplace_id: int
+    workplace_name: str
+    employee_name: str
+    kind_label: str
+    agencies_label: str
+    detail: str
+    fix_label: str
+    fix_url: str
+
+
+_FIX_LABELS = {
+    "hire": gettext_lazy("자격취득 신고"),
+    "exit": gettext_lazy("자격상실 신고"),
+    "pay_change": gettext_lazy("보수월액 변경 신고"),
+}
+# Kinds whose fix corrects the report in force (the product files a hire or a loss again only
+# through its correction); the others open a new, prefilled form.
+_CORRECTED = {"missing_acquisition", "acquisition_date_mismatch", "loss_date_mismatch"}
+_FORM_URLS = {"hire": "portal:hire", "exit": "portal:exit", "pay_change": "portal:pay_change"}
+_PREFILL = {
+    "hire": ("hire_date",),
+    "exit": ("employee_id", "last_working_day"),
+    "pay_change": ("employee_id", "effective_date", "monthly_wage"),
+}
+
+
+def discrepancy_fix_url(*, kind: str, suggested: dict[str, Any]) -> str:
+    """One click into the prefilled form of the report that fixes a discrepancy: the correction
+    of the report in force where there is one, else a new report."""
+    report_kind = str(suggested.get("kind", ""))
+    if report_kind not in _FORM_URLS:
+        return ""
+    report_id = suggested.get("report_id")
+    fields = _PREFILL[report_kind]
+    if report_id and (kind in _CORRECTED or report_kind == "exit"):
+        url = reverse("portal:report_correct", args=[report_id])
+        fields = tuple(f for f in fields if f != "employee_id")
+    else:
+        url = reverse(_FORM_URLS[report_kind])
+    query = urlencode({f: suggested[f] for f in fields if suggested.get(f) is not None})
+    return f"{url}?{query}" if query else url
+
+
+def discrepancy_rows(*, workplaces: QuerySet[Workplace]) -> list[DiscrepancyRow]:
+    """The open discrepancies of these workplaces with their fix, in one query."""
+    labels = insurance_labels()
+    return [
+        DiscrepancyRow(
+            id=d.pk,
+            workplace_id=d.workplace_id,
+            workplace_name=d.workplace.name,
+            employee_name=d.employee.name,
+            kind_label=str(d.get_kind_display()),
+            agencies_label="·".join(labels.get(a, a) for a in d.agencies),
+            detail=d.detail,
+            fix_label=str(_FIX_LABELS.get(d.suggested_report.get("kind", ""), "")),
+            fix_url=discrepancy_fix_url(kind=d.kind, suggested=d.suggested_report),
+        )
+        for d in discrepancies_open(workplaces=workplaces)
+    ]

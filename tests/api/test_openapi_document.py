@@ -11,7 +11,10 @@ from openapi_spec_validator import validate
 pytestmark = pytest.mark.django_db
 
 # Operations that take a file: they declare multipart themselves; every other body is JSON.
-UPLOADS = {("post", "/api/v1/workplaces/{workplace_id}/bulk-reports/")}
+UPLOADS = {
+    ("post", "/api/v1/workplaces/{workplace_id}/bulk-reports/"),
+    ("post", "/api/v1/workplaces/{workplace_id}/insured-history/"),
+}
 
 
 @pytest.fixture

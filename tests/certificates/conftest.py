@@ -3,6 +3,15 @@ from typing import Any
 
 import pytest
 
+from portal.models import Employee, Workplace
+from tests.factories import EmployeeFactory
+
+
+@pytest.fixture
+def employee(workplace: Workplace) -> Employee:
+    """Insured nowhere yet: each test says what the agencies accepted (accepted_report)."""
+    return EmployeeFactory(workplace=workplace, insured=False)
+
 
 @pytest.fixture
 def coverage_context() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """PDF readers (pypdf, no poppler): tests read what a person would read in the PDF."""
 
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -47,18 +47,30 @@ def accepted_report(
     agencies: tuple[str, ...] = ALL_AGENCIES,
     status: str = "accepted",
 ) -> Any:
-    """A filed report whose submissions reached `status` at each agency (test data, not a mock)."""
+    """A filed report whose submissions reached `status` at each agency (test data, not a mock);
+    accepted ones change the insured periods as the pipeline does when it records them."""
     from filings.models import Report, ReportStatus, Submission
+    from filings.periods import periods_apply_accepted
 
+    data = (
+        {"hire_date": event_date.isoformat(), "employment_type": "regular", "monthly_wage": 1}
+        if kind == "hire"
+        else {"last_working_day": (event_date - timedelta(days=1)).isoformat(), "reason_code": "11"}
+    )
     report = Report.objects.create(
         workplace=employee.workplace,
         employee=employee,
         kind=kind,
         event_date=event_date,
+        data=data,
         status=ReportStatus.COMPLETED,
     )
-    for agency in agencies:
+    submissions = [
         Submission.objects.create(
             report=report, agency=agency, status=status, receipt_number=f"R{report.pk}-{agency}"
         )
+        for agency in agencies
+    ]
+    if status == "accepted":
+        periods_apply_accepted(submissions=submissions)
     return report

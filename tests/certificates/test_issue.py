@@ -102,11 +102,13 @@ def test_acquisition_whose_cancellation_was_accepted_is_not_certified(
     owner: AbstractBaseUser, employee: Employee
 ) -> None:
     from filings.models import Submission
+    from filings.periods import periods_apply_accepted
 
     report = accepted_report(employee, "hire", date(2026, 3, 2), agencies=("pension",))
-    Submission.objects.create(
+    cancel = Submission.objects.create(
         report=report, agency="pension", action=Submission.Action.CANCEL, status="accepted"
     )
+    periods_apply_accepted(submissions=[cancel])
 
     facts = _issue(owner, employee).facts
 
@@ -153,9 +155,9 @@ def test_someone_without_filing_rights_cannot_issue(
 def test_roster_renders_in_a_worker_once_listing_everyone_insured_on_the_date(
     owner: AbstractBaseUser, workplace: Workplace
 ) -> None:
-    staying = EmployeeFactory(workplace=workplace, name="박재직")
-    left = EmployeeFactory(workplace=workplace, name="최퇴사")
-    pending = EmployeeFactory(workplace=workplace, name="정대기")
+    staying = EmployeeFactory(workplace=workplace, name="박재직", insured=False)
+    left = EmployeeFactory(workplace=workplace, name="최퇴사", insured=False)
+    pending = EmployeeFactory(workplace=workplace, name="정대기", insured=False)
     accepted_report(staying, "hire", date(2026, 1, 2))
     accepted_report(left, "hire", date(2026, 1, 2))
     accepted_report(left, "exit", date(2026, 2, 1))

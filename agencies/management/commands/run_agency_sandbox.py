@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -22,9 +23,20 @@ class Command(BaseCommand):
             default=2.0,
             help="seconds between receipt (접수) and decision (처리완료/반려); 0 decides at once",
         )
+        parser.add_argument(
+            "--state-file",
+            default=os.environ.get("SANDBOX_STATE_FILE", ""),
+            help="keep the books (who is insured where) in this file across restarts "
+            "(default: $SANDBOX_STATE_FILE; none: in memory only)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("agencies.sandbox").setLevel(logging.INFO)
         self.stdout.write(f"agency sandbox on http://{options['host']}:{options['port']}")
-        serve_forever(options["host"], options["port"], result_delay=options["result_delay"])
+        serve_forever(
+            options["host"],
+            options["port"],
+            result_delay=options["result_delay"],
+            state_file=options["state_file"] or None,
+        )

@@ -2,10 +2,16 @@
 
 Running it again changes nothing: every object is looked up by its natural key first, and
 passwords are set only when a user is created. No TOTP devices are made (2FA comes later).
+The staff were insured before the portal: their history is imported per workplace through the
+employer's own path (filings.history), so their periods read "imported" and, in development,
+the agency sandbox is told about them and accepts their exits. The same file again is not
+imported twice.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +24,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from filings.coverage import CoverageInput, coverage_decide
+from filings.history import history_columns, history_import, history_validate
+from filings.models import BulkUpload
 from portal.identifiers import brn_check_digit, rrn_check_digit
 from portal.models import Delegation, EmploymentType, Membership, PayrollFirm, Workplace
 from portal.services import delegation_grant, employee_create, employee_find_by_rrn
@@ -143,6 +151,7 @@ class Command(BaseCommand):
                 _delegate(firm=firm, workplace=workplace, owner=owner)
                 for worker in spec.workers:
                     _employee(workplace=workplace, owner=owner, worker=worker)
+                _history(workplace=workplace, owner=owner, spec=spec)
             Membership.objects.get_or_create(
                 user=users["hr"],
                 workplace=Workplace.objects.get(management_number=WORKPLACES[0].brn + "0"),
@@ -231,3 +240,33 @@ def _employee(*, workplace: Workplace, owner: User, worker: DemoWorker) -> None:
         weekly_hours=Decimal(40),
         coverage=coverage.as_dict(),
     )
+
+
+def _history(*, workplace: Workplace, owner: User, spec: DemoWorkplace) -> None:
+    """Import the staff's insured periods (from the hire date, where coverage applies)."""
+    columns = history_columns()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in columns])
+    for worker in spec.workers:
+        employee = employee_find_by_rrn(workplace=workplace, rrn=worker.rrn)
+        assert employee is not None  # just made by _employee
+        values = {
+            "rrn": worker.rrn,
+            "name": worker.name,
+            "monthly_wage": str(worker.monthly_wage),
+            "nationality": worker.nationality,
+            "visa": worker.visa,
+        }
+        for code, decision in employee.coverage.items():
+            if decision.get("covered"):
+                values[f"{code}.acquired_on"] = worker.hire_date.isoformat()
+        writer.writerow([values.get(c.field, "") for c in columns])
+    upload, _ = history_validate(
+        actor=owner,
+        workplace=workplace,
+        content=out.getvalue().encode(),
+        filename="demo-history.csv",
+    )
+    if upload.status == BulkUpload.Status.VALIDATED and not upload.error_rows:
+        history_import(actor=owner, upload=upload)

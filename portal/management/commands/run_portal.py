@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
         parser.add_argument("--sandbox-port", type=int, default=8700)
         parser.add_argument("--result-delay", type=float, default=2.0)
+        parser.add_argument(
+            "--sandbox-state",
+            default=os.environ.get("SANDBOX_STATE_FILE", ""),
+            help="the sandbox keeps who is insured where in this file across restarts",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if settings.REDIS_URL:
@@ -40,7 +45,11 @@ class Command(BaseCommand):
     def _embedded(self, opts: dict[str, Any]) -> None:
         from agencies.sandbox.server import start_in_thread
 
-        server, url = start_in_thread(port=opts["sandbox_port"], result_delay=opts["result_delay"])
+        server, url = start_in_thread(
+            port=opts["sandbox_port"],
+            result_delay=opts["result_delay"],
+            state_file=opts["sandbox_state"] or None,
+        )
         settings.AGENCY_URLS = {code: f"{url}/{code}" for code in settings.AGENCY_URLS}
         threading.Thread(target=_tick_forever, daemon=True, name="portal-ticker").start()
         self.stdout.write(f"embedded mode: in-process tasks, agency sandbox at {url}")
@@ -62,6 +71,8 @@ class Command(BaseCommand):
                 sandbox_port,
                 "--result-delay",
                 str(opts["result_delay"]),
+                "--state-file",
+                opts["sandbox_state"],
             ],
             [py, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "-c", "2"],
             [

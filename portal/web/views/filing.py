@@ -74,6 +74,19 @@ def _form_for(kind: str, workplace: Workplace, data: Any = None, initial: Any = 
     return form
 
 
+# What a link may prefill (a discrepancy's fix): ids, dates and a wage; never a resident number.
+PREFILL_FIELDS = ("employee_id", "hire_date", "last_working_day", "effective_date", "monthly_wage")
+
+
+def _prefill(request: AuthenticatedHttpRequest) -> dict[str, str]:
+    """Initial values from the query string of a GET (a form that was posted keeps its own)."""
+    if request.method != "GET":
+        return {}
+    return {
+        name: value[:20] for name in PREFILL_FIELDS if (value := request.GET.get(name, "").strip())
+    }
+
+
 def _data_of(form: Any, kind: str, workplace: Workplace) -> dict[str, Any]:
     if kind == ReportKind.WORKPLACE_CHANGE:
         return form.to_data(workplace)
@@ -85,7 +98,7 @@ def _file_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     if workplace is None:
         return render(request, "portal/no_workplace.html", status=403)
     key = request.POST.get("idempotency_key") or uuid.uuid4().hex
-    form = _form_for(kind, workplace, request.POST or None)
+    form = _form_for(kind, workplace, request.POST or None, _prefill(request))
     if request.method == "POST" and form.is_valid():
         fresh = fresh_code_ok(request, form)
         if isinstance(fresh, HttpResponse):
@@ -277,7 +290,8 @@ def report_correct_view(request: AuthenticatedHttpRequest, report_id: int) -> Ht
     if report.kind == ReportKind.WORKPLACE_REGISTRATION:
         messages.error(request, _("성립 신고는 정정할 수 없습니다. 취소 후 다시 신고해 주세요."))
         return redirect("portal:report_detail", report_id=report.pk)
-    form = _form_for(report.kind, report.workplace, request.POST or None, _initial_from(report))
+    initial = _initial_from(report) | _prefill(request)
+    form = _form_for(report.kind, report.workplace, request.POST or None, initial)
     if report.kind == ReportKind.EXIT and report.employee_id:
         form.set_employees([report.employee])
     if request.method == "POST" and form.is_valid():

@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal.access import Action, workplace_get_for
+from portal.access import Action, workplace_get_for, workplaces_for
 from portal.models import Workplace
 from portal.request_types import AuthenticatedHttpRequest
 from portal.web.selectors import (
     CURRENT_KEY,
     agent_board,
+    discrepancy_rows,
     reports_needing_action,
     reports_recent,
 )
@@ -33,6 +34,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "workplace": workplace,
             "needing_action": reports_needing_action(workplaces=scope),
             "recent": reports_recent(workplaces=scope),
+            "discrepancies": discrepancy_rows(workplaces=scope),
             "today": timezone.localdate(),
         },
     )
@@ -64,6 +66,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "attention": [r for r in rows if r.needs_attention],
             "quiet": [r for r in rows if not r.needs_attention],
+            "discrepancies": discrepancy_rows(workplaces=workplaces_for(request.user)),
             "today": timezone.localdate(),
         },
     )
@@ -72,9 +75,15 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
 @verified_required
 @require_POST
 def board_open(request: AuthenticatedHttpRequest, workplace_id: int) -> HttpResponse:
-    """From the board straight into one client's report list."""
+    """From the board straight into one client's report list (or a fix's form)."""
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     request.session[CURRENT_KEY] = workplace.pk
+    # A discrepancy's fix: straight into the prefilled form, on this workplace.
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        return redirect(next_url)
     status = request.POST.get("status", "")
     url = "portal:reports"
     response = redirect(url)
