@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone, translation
@@ -46,10 +46,6 @@ from portal.outbox import task_publish_after_commit
 from portal.services import audit_event_build
 
 CHECK_TASK = "filings.tasks.discrepancies_check_for"
-# pg advisory lock keys: checks of one workplace run one at a time (a later one reads what an
-# earlier one had not yet seen, so it must also write last); the all-workplaces run excludes all.
-_LOCK_SPACE = 0x5AB0
-_LOCK_ALL = 0
 _BUSY = [s for s in SubmissionStatus.values if s not in FINAL_STATUSES]
 _REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED)
 
@@ -116,21 +112,18 @@ def _scope_q(
 
 
 def _lock(employee_ids: list[int] | None, workplace_ids: list[int] | None) -> None:
-    """Held until the transaction ends. Waits; under the worker's lock_timeout the task retries."""
-    with connection.cursor() as cursor:
-        if employee_ids is None and workplace_ids is None:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, _LOCK_ALL])
-            return
-        if workplace_ids is None:
-            workplace_ids = list(
-                Employee.objects.filter(pk__in=employee_ids)
-                .values_list("workplace_id", flat=True)
-                .distinct()
-            )
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_SPACE, _LOCK_ALL])
-        for workplace_id in sorted(set(workplace_ids)):  # one order: no deadlock between checks
-            # Workplace ids are positive; the all-workplaces key is 0.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, workplace_id])
+    """Checks of one workplace run one at a time (a later one reads what an earlier one had not
+    yet seen, so it must also write last): each holds its workplaces' rows, in id order, until
+    its transaction ends. FOR NO KEY UPDATE, so filings that reference a workplace (FOR KEY
+    SHARE) never wait on a check. Under the worker's lock_timeout a waiting task retries."""
+    rows = Workplace.objects.select_for_update(no_key=True).order_by("pk")
+    if workplace_ids is None and employee_ids is not None:
+        workplace_ids = list(
+            Employee.objects.filter(pk__in=employee_ids).values_list("workplace_id", flat=True)
+        )
+    if workplace_ids is not None:
+        rows = rows.filter(pk__in=sorted(set(workplace_ids)))
+    list(rows.values_list("pk", flat=True))
 
 
 # Reads ------------------------------------------------------------------------------------------
