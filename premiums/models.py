@@ -131,6 +131,9 @@ class Bill(models.Model):
     # Set in the transaction that changed an input (filings.signals.bill_inputs_changed): the
     # next read recomputes the bill, so no one ever sees a stale one.
     stale = models.BooleanField(default=False)
+    # The handful of distinct calculation inputs of this bill's lines; each line names its own
+    # by index, so a bill of ten thousand lines stores a few traces, not ten thousand.
+    traces = models.JSONField(_("계산 내역"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("월별 보험료")
@@ -181,7 +184,7 @@ class BillLine(models.Model):
         _("고용보험 지원 (사업주)"), default=0
     )
     subsidy_reason = models.CharField(_("지원 사유"), max_length=300, blank=True)
-    trace = models.JSONField(_("계산 내역"), default=list, blank=True)
+    trace_index = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("월별 보험료 내역")
@@ -193,6 +196,12 @@ class BillLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill} / {self.employee_id}"
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        """This line's calculation inputs (counted insurances, notes), kept on its bill."""
+        traces = self.bill.traces
+        return traces[self.trace_index] if self.trace_index < len(traces) else {}
 
     @property
     def employee_total(self) -> int:

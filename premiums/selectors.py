@@ -144,12 +144,15 @@ def bill_get(*, workplace: Workplace, month: date) -> Bill | None:
 
 def bill_lines(*, bill: Bill) -> list[BillLine]:
     """Lines with the employee's name only (never the resident number)."""
-    return list(
+    lines = list(
         BillLine.objects.filter(bill=bill)
         .select_related("employee")
         .only("employee__name", "employee__id", *(f.name for f in BillLine._meta.concrete_fields))
         .order_by("employee__name", "employee_id")
     )
+    for line in lines:
+        line.bill = bill  # their traces are on the bill already in hand
+    return lines
 
 
 def _side_sums(values: dict[str, Any], fields: tuple[str | None, str]) -> dict[str, int]:

@@ -7,7 +7,6 @@ one of earlier acquisitions, one upsert of the bills, one delete and one bulk in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -70,6 +69,7 @@ _BILL_FIELDS = [
     "subsidy_total",
     "needs_review",
     "stale",
+    "traces",
 ]
 # Column order of a prepared line (bill_id is prepended when the bill's id is known).
 _LINE_COLUMNS = (
@@ -90,7 +90,7 @@ _LINE_COLUMNS = (
     "employment_subsidy_employee",
     "employment_subsidy_employer",
     "subsidy_reason",
-    "trace",
+    "trace_index",
 )
 
 
@@ -231,7 +231,8 @@ def _bill_prepare(
         )
     band, workers = workplace.employment_band, workplace.headcount
     lines: list[tuple[Any, ...]] = []
-    traces: dict[tuple[MonthCounting, bool], str] = {}
+    traces: dict[tuple[MonthCounting, bool], int] = {}  # -> index into trace_list
+    trace_list: list[dict[str, Any]] = []
     needs_review = review_notes = False
     pension_t = health_t = ltc_t = ei_t = iaci_t = employee_t = employer_t = subsidy_t = 0
     for person in people:
@@ -288,7 +289,8 @@ def _bill_prepare(
             if industry_note and counting.industrial_accident:
                 notes.append(industry_note)
             # Compact inputs only: the step-by-step trace is rebuilt from them on demand.
-            trace = traces[trace_key] = json.dumps(
+            trace = traces[trace_key] = len(trace_list)
+            trace_list.append(
                 {
                     "counted": counting.counted(),
                     "hired_at_65_or_older": over_65,
@@ -296,8 +298,7 @@ def _bill_prepare(
                     "industry": industry,
                     "workers": workers,
                     "notes": notes,
-                },
-                ensure_ascii=False,
+                }
             )
             review_notes = review_notes or any(NEEDS_REVIEW in note for note in notes)
         lines.append(
@@ -345,22 +346,21 @@ def _bill_prepare(
         employer_total=employer_t,
         subsidy_total=subsidy_t,
         needs_review=needs_review or review_notes,
+        traces=trace_list,
     )
     return _Prepared(bill, lines)
 
 
 def _lines_insert(prepared: list[_Prepared]) -> None:
     columns = ("bill_id", *_LINE_COLUMNS)
-    objects = []
-    traces: dict[str, Any] = {}  # a handful of distinct traces, each parsed once
-    for item in prepared:
-        for line in item.lines:
-            values = dict(zip(columns[:-1], (item.bill.pk, *line[:-1]), strict=True))
-            trace = traces.get(line[-1])
-            if trace is None:
-                trace = traces[line[-1]] = json.loads(line[-1])
-            objects.append(BillLine(**values, trace=trace))
-    BillLine.objects.bulk_create(objects, batch_size=2000)
+    BillLine.objects.bulk_create(
+        (
+            BillLine(**dict(zip(columns, (item.bill.pk, *line), strict=True)))
+            for item in prepared
+            for line in item.lines
+        ),
+        batch_size=2000,
+    )
 
 
 def _people_insured(*, workplace_ids: list[int], month: date) -> dict[int, list[_Person]]:
