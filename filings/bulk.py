@@ -92,7 +92,7 @@ EMPLOYMENT_TYPE_LABELS = {
 FIELD_COLUMN_FALLBACK = {"employee": "employee.name", "employee_id": "employee.rrn"}
 
 
-def _norm(header: Any) -> str:
+def header_norm(header: Any) -> str:
     return re.sub(r"[\s*()]", "", str(header or "")).lower()
 
 
@@ -172,12 +172,12 @@ def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
 
 
 def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Column]]:
-    normalized = [_norm(h) for h in header]
+    normalized = [header_norm(h) for h in header]
     kinds = [kind] if kind else ["exit", "hire"]
     for candidate in kinds:
         mapping: dict[int, Column] = {}
         for column in COLUMNS[candidate]:
-            names = {_norm(column.header), *(_norm(a) for a in column.aliases)}
+            names = {header_norm(column.header), *(header_norm(a) for a in column.aliases)}
             for i, h in enumerate(normalized):
                 if h in names:
                     mapping[i] = column
@@ -202,7 +202,7 @@ def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Col
 _DATE_COMPACT = re.compile(r"^(\d{4})[.\-/]?(\d{1,2})[.\-/]?(\d{1,2})\.?$")
 
 
-def _date_text(value: str) -> str:
+def cell_date_text(value: str) -> str:
     match = _DATE_COMPACT.match(value)
     if match and (len(value) != 8 or value.isdigit()):
         y, m, d = match.groups()
@@ -210,7 +210,7 @@ def _date_text(value: str) -> str:
     return value
 
 
-def _rrn_text(value: str) -> str:
+def cell_rrn_text(value: str) -> str:
     # Excel turns 0501013xxxxxx (born 2005) into a 12-digit number.
     return value.zfill(13) if value.isdigit() and len(value) == 12 else value
 
@@ -221,18 +221,18 @@ def _hire_body(cells: dict[str, str]) -> dict[str, Any]:
         "kind": "hire",
         "employee": {
             "name": cells.get("employee.name", ""),
-            "rrn": _rrn_text(cells.get("employee.rrn", "")),
+            "rrn": cell_rrn_text(cells.get("employee.rrn", "")),
             "nationality": cells.get("employee.nationality", "") or "KR",
             "visa": cells.get("employee.visa", ""),
         },
-        "hire_date": _date_text(cells.get("hire_date", "")),
+        "hire_date": cell_date_text(cells.get("hire_date", "")),
         "monthly_wage": cells.get("monthly_wage", ""),
         "employment_type": EMPLOYMENT_TYPE_LABELS.get(employment, employment),
         "weekly_hours": cells.get("weekly_hours") or None,
         "monthly_days": cells.get("monthly_days") or None,
         "job_code": cells.get("job_code", ""),
         "is_representative": cells.get("is_representative", ""),
-        "contract_end": _date_text(cells.get("contract_end", "")) or None,
+        "contract_end": cell_date_text(cells.get("contract_end", "")) or None,
     }
 
 
@@ -240,13 +240,13 @@ def _exit_body(cells: dict[str, str]) -> dict[str, Any]:
     return {
         "kind": "exit",
         "employee_id": None,
-        "last_working_day": _date_text(cells.get("last_working_day", "")),
+        "last_working_day": cell_date_text(cells.get("last_working_day", "")),
         "reason_code": cells.get("reason_code", ""),
         "reason_detail": cells.get("reason_detail", ""),
     }
 
 
-class _RowErrors:
+class RowErrors:
     def __init__(self, columns: dict[str, str]) -> None:
         self.columns = columns  # field -> header
         self.items: list[dict[str, str]] = []
@@ -262,7 +262,7 @@ class _RowErrors:
                 self.add(field, rule, message)
 
 
-def _existing_upload(workplace: Workplace, sha: str, kind: str | None) -> BulkUpload | None:
+def upload_existing(workplace: Workplace, sha: str, kind: str | None) -> BulkUpload | None:
     # Without a kind, only hire and exit files: a history import (filings.history) is not a
     # bulk filing even when the same file is uploaded here.
     qs = BulkUpload.objects.filter(
@@ -288,7 +288,7 @@ def bulk_validate(
     if len(content) > MAX_FILE_BYTES:
         raise FieldErrors({"file": [("max_size", "파일은 20MB 이하여야 합니다.")]})
     sha = hashlib.sha256(content).hexdigest()
-    existing = _existing_upload(workplace, sha, kind)
+    existing = upload_existing(workplace, sha, kind)
     if existing is not None:
         return existing, True
     table = bulk_parse(content=content, filename=filename)
@@ -360,7 +360,7 @@ def bulk_validate(
 class _Checked:
     number: int
     body: dict[str, Any]
-    errors: _RowErrors
+    errors: RowErrors
     name: str = ""
     rrn_masked: str = ""
     digits: str = ""
@@ -375,7 +375,7 @@ def _check_row(
 ) -> _Checked:
     cells = {column.field: (row[i] if i < len(row) else "") for i, column in mapping.items()}
     body = body_of(cells)
-    errors = _RowErrors(field_headers)
+    errors = RowErrors(field_headers)
     checked = _Checked(number=number, body=body, errors=errors)
     try:
         if body["kind"] == "hire":
@@ -403,7 +403,7 @@ def _check_row(
 def _exit_person(checked: _Checked, cells: dict[str, str]) -> None:
     from portal.identifiers import IdentifierError, person_number_parse
 
-    raw = _rrn_text(cells.get("employee.rrn", ""))
+    raw = cell_rrn_text(cells.get("employee.rrn", ""))
     if not raw:
         checked.errors.add("employee.rrn", "required", "주민(외국인)등록번호를 입력해 주세요.")
         return
@@ -563,7 +563,7 @@ def _file_row(upload: BulkUpload, row: BulkRow) -> None:
             actor=upload.uploaded_by, workplace=upload.workplace, data=body, idempotency_key=key
         )
     except FieldErrors as exc:
-        errors = _RowErrors({c.field: c.header for c in COLUMNS[upload.kind]})
+        errors = RowErrors({c.field: c.header for c in COLUMNS[upload.kind]})
         errors.extend(exc)
         BulkRow.objects.filter(pk=row.pk).update(status=BulkRow.Status.FAILED, errors=errors.items)
         return

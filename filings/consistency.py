@@ -33,6 +33,7 @@ from agencies.registry import agency_codes, insurance_labels
 from filings.models import (
     FINAL_STATUSES,
     Discrepancy,
+    DiscrepancyCheckDue,
     DiscrepancyKind,
     InsuredPeriod,
     Report,
@@ -42,10 +43,8 @@ from filings.models import (
 )
 from filings.signals import discrepancies_opened
 from portal.models import AuditEvent, Employee, Workplace
-from portal.outbox import task_publish_after_commit
 from portal.services import audit_event_build
 
-CHECK_TASK = "filings.tasks.discrepancies_check_for"
 _BUSY = [s for s in SubmissionStatus.values if s not in FINAL_STATUSES]
 _REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED, SubmissionStatus.CANCELLED)
 
@@ -510,12 +509,19 @@ def _announce(people: list[int] | None, places: list[int] | None, now: Any) -> i
     return len(ids)
 
 
-def discrepancies_check_after_commit(*, employee_ids: Iterable[int | None]) -> None:
-    """Check these people once the caller's transaction commits (a task, so an answer's own
-    transaction stays short). A lost publish is caught up by the nightly run."""
-    ids = sorted({pk for pk in employee_ids if pk is not None})
-    if ids:
-        task_publish_after_commit(task=CHECK_TASK, args=[ids])
+def discrepancies_check_later(*, employee_ids: Iterable[int | None]) -> None:
+    """Mark these people for the sweeper, in the caller's transaction: the answer's own commit
+    stays short, the mark survives a lost task, and many answers make one batched check."""
+    ids = sorted({pk for pk in employee_ids if pk is not None})  # one lock order
+    if not ids:
+        return
+    now = timezone.now()
+    DiscrepancyCheckDue.objects.bulk_create(
+        [DiscrepancyCheckDue(employee_id=pk, marked_at=now) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["employee"],
+        update_fields=["marked_at"],
+    )
 
 
 def discrepancies_check_after_refusal(*, submission_id: int) -> None:
@@ -525,7 +531,24 @@ def discrepancies_check_after_refusal(*, submission_id: int) -> None:
         .values_list("report__employee_id", flat=True)
         .first()
     )
-    discrepancies_check_after_commit(employee_ids=[employee_id])
+    discrepancies_check_later(employee_ids=[employee_id])
+
+
+def discrepancies_check_due(*, limit: int = 5000) -> int:
+    """Beat: check everyone marked, oldest marks first, then clear the marks this run covered
+    (a mark set again while it ran stays for the next run). Returns discrepancies opened."""
+    due = list(
+        DiscrepancyCheckDue.objects.order_by("marked_at").values_list("employee_id", "marked_at")[
+            :limit
+        ]
+    )
+    if not due:
+        return 0
+    ids = [employee_id for employee_id, _ in due]
+    opened = discrepancies_check(employee_ids=ids).opened
+    covered = max(marked_at for _, marked_at in due)
+    DiscrepancyCheckDue.objects.filter(employee_id__in=ids, marked_at__lte=covered).delete()
+    return opened
 
 
 # Readers ------------------------------------------------------------------------------------------

@@ -35,13 +35,13 @@ from filings.bulk import (
     MAX_ROWS,
     ROW_PURPOSE,
     Column,
-    _date_text,
-    _existing_upload,
-    _norm,
-    _RowErrors,
-    _rrn_text,
+    RowErrors,
     bulk_parse,
+    cell_date_text,
+    cell_rrn_text,
+    header_norm,
     table_template,
+    upload_existing,
 )
 from filings.coverage import CoverageInput, coverage_decide, visa_normalize
 from filings.models import BulkRow, BulkUpload, InsuredPeriod, Report, ReportKind, ReportStatus
@@ -89,7 +89,7 @@ def history_template(*, fmt: str) -> tuple[bytes, str, str]:
 class _Row:
     number: int
     cells: dict[str, str]
-    errors: _RowErrors
+    errors: RowErrors
     name: str = ""
     person: PersonNumber | None = None
     nationality: str = "KR"
@@ -104,10 +104,10 @@ class _Row:
 
 
 def _mapping(header: list[str], columns: tuple[Column, ...]) -> dict[int, Column]:
-    normalized = [_norm(h) for h in header]
+    normalized = [header_norm(h) for h in header]
     mapping: dict[int, Column] = {}
     for column in columns:
-        names = {_norm(column.header), *(_norm(a) for a in column.aliases)}
+        names = {header_norm(column.header), *(header_norm(a) for a in column.aliases)}
         for i, h in enumerate(normalized):
             if h in names:
                 mapping[i] = column
@@ -126,7 +126,7 @@ def _person(row: _Row, errors: FieldErrors) -> None:
     elif len(name) > 100:
         errors.add("name", "max_length", "성명은 100자 이하여야 합니다.")
     row.name = name
-    raw = _rrn_text(row.cells.get("rrn", "").strip())
+    raw = cell_rrn_text(row.cells.get("rrn", "").strip())
     if not raw:
         errors.add("rrn", "required", "주민(외국인)등록번호를 입력해 주세요.")
     else:
@@ -159,14 +159,14 @@ def _dates(row: _Row, errors: FieldErrors, workplace: Workplace, today: date) ->
         before = len(errors.fields)
         acquired = validation.parse_date(
             errors,
-            _date_text(row.cells.get(acquired_field, "")),
+            cell_date_text(row.cells.get(acquired_field, "")),
             acquired_field,
             label=f"{label} 취득일",
             required=False,
         )
         lost = validation.parse_date(
             errors,
-            _date_text(row.cells.get(lost_field, "")),
+            cell_date_text(row.cells.get(lost_field, "")),
             lost_field,
             label=f"{label} 상실일",
             required=False,
@@ -217,7 +217,7 @@ def _age(birth: date, on: date) -> int:
 def _check_row(
     number: int, cells: dict[str, str], workplace: Workplace, headers: dict[str, str]
 ) -> _Row:
-    row = _Row(number=number, cells=cells, errors=_RowErrors(headers))
+    row = _Row(number=number, cells=cells, errors=RowErrors(headers))
     errors = FieldErrors()
     _person(row, errors)
     _dates(row, errors, workplace, timezone.localdate())
@@ -303,7 +303,7 @@ def history_validate(
     if len(content) > MAX_FILE_BYTES:
         raise FieldErrors({"file": [("max_size", "파일은 20MB 이하여야 합니다.")]})
     sha = hashlib.sha256(content).hexdigest()
-    existing = _existing_upload(workplace, sha, KIND)
+    existing = upload_existing(workplace, sha, KIND)
     if existing is not None:
         return existing, True
     rows = _read(content, filename, workplace)

@@ -231,6 +231,20 @@ class DiscrepancyKind(models.TextChoices):
     PAY_CHANGE_PARTIAL = "pay_change_partial", _("일부 기관만 보수월액 변경")
 
 
+class DiscrepancyCheckDue(models.Model):
+    """A person whose agencies must be compared again: marked in the transaction that recorded
+    an answer or an import, checked in batches by the beat sweeper, which then clears the mark
+    (unless it was set again meanwhile)."""
+
+    employee = models.OneToOneField(
+        Employee, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} @ {self.marked_at:%H:%M:%S}"
+
+
 class Discrepancy(models.Model):
     """What the agencies disagree on about one person (기관 간 불일치), and the report that fixes it.
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef
 
 from agencies.registry import adapter_for
-from filings.consistency import discrepancies_check_after_commit
+from filings.consistency import discrepancies_check_later
 from filings.models import InsuredPeriod, ReportKind, Submission, SubmissionStatus
 from filings.signals import bill_inputs_changed
 from portal.models import Employee
@@ -76,7 +76,7 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
     for workplace_id, since in changed.items():
         bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
     # Pay changes too: every accepted answer may settle or open a cross-agency discrepancy.
-    discrepancies_check_after_commit(employee_ids=[s.report.employee_id for s in submissions])
+    discrepancies_check_later(employee_ids=[s.report.employee_id for s in submissions])
 
 
 def _wage_in_force(*, employee_id: int) -> int:
@@ -225,5 +225,5 @@ def periods_import(
         # checked against each other (an import may hold someone at some agencies only).
         since = min(row.acquired_on for row in rows)
         bill_inputs_changed.send(sender=InsuredPeriod, workplace_ids={workplace_id}, since=since)
-        discrepancies_check_after_commit(employee_ids=list(periods))
+        discrepancies_check_later(employee_ids=list(periods))
     return len(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
 from filings import delivery
 from portal.outbox import outbox_sweep as outbox_sweep_service
@@ -71,19 +70,13 @@ def api_sweep() -> int:
     return count
 
 
-@shared_task(
-    name="filings.tasks.discrepancies_check_for",
-    acks_late=True,
-    # A lock wait given up (lock_timeout) rolls the check back whole: run it again.
-    autoretry_for=(OperationalError,),
-    retry_backoff=1,
-    max_retries=8,
-)
-def discrepancies_check_for(employee_ids: list[int]) -> int:
-    """After an agency's answer: compare these people's agencies; returns discrepancies opened."""
+@shared_task(name="filings.tasks.discrepancies_check_due")
+def discrepancies_check_due() -> int:
+    """Beat, every few seconds: the people an answer or an import marked since the last run
+    (a run given up on a lock wait leaves its marks for the next)."""
     from filings import consistency
 
-    return consistency.discrepancies_check(employee_ids=employee_ids).opened
+    return consistency.discrepancies_check_due()
 
 
 @shared_task(name="filings.tasks.discrepancies_check_all")

@@ -38,6 +38,7 @@ WORKER_ENV = {
     "OUTBOX_SWEEP_SECONDS": "0.5",
     "RESULTS_POLL_SECONDS": "0.5",
     "RESULT_POLL_INTERVAL_SECONDS": "0.5",
+    "DISCREPANCY_CHECK_SECONDS": "0.5",
     "AGENCY_CONNECT_TIMEOUT": "1",
     "AGENCY_READ_TIMEOUT": "2",
     # Between tests pytest-django TRUNCATEs every table; the worker's beat queries must yield

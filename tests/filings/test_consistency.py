@@ -263,7 +263,10 @@ def test_the_nightly_run_checks_every_workplace_from_beat(
     owner, workplace, sandbox, celery_worker_process
 ):
     entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "discrepancies" in e["task"]]
-    assert [e["task"] for e in entries] == ["filings.tasks.discrepancies_check_all"]
+    assert sorted(e["task"] for e in entries) == [
+        "filings.tasks.discrepancies_check_all",  # nightly, everyone
+        "filings.tasks.discrepancies_check_due",  # every few seconds, those an answer marked
+    ]
     # History that no answer of ours checked (as an import would leave it): NPS only, and a
     # person whose health loss date differs from the others'.
     other = WorkplaceFactory()

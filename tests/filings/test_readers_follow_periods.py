@@ -68,3 +68,25 @@ def test_an_exit_for_someone_no_agency_holds_is_refused_naming_the_rule(
     assert response.status_code == 400
     assert "not_insured" in response.content.decode()
     assert "가입 내역이 없습니다" in response.content.decode()
+
+
+def test_an_answer_marks_the_person_and_the_sweeper_checks_and_clears_the_mark(
+    api_client, workplace, sandbox
+):
+    from filings import delivery
+    from filings.consistency import discrepancies_check_due
+    from filings.models import Discrepancy, DiscrepancyCheckDue, Submission
+
+    sandbox.fault(mode="reject", agency="health", form="acquisition", count=1)
+    hire = _post(api_client, workplace, hire_body())
+    ids = list(Submission.objects.filter(report_id=hire["id"]).values_list("pk", flat=True))
+    delivery.submissions_send(submission_ids=ids)
+    assert DiscrepancyCheckDue.objects.filter(employee_id=hire["employee_id"]).exists()
+    assert discrepancies_check_due() == 1
+    assert not DiscrepancyCheckDue.objects.exists()
+    assert [
+        d.kind
+        for d in Discrepancy.objects.filter(
+            employee_id=hire["employee_id"], resolved_at__isnull=True
+        )
+    ] == ["missing_acquisition"]
