@@ -50,7 +50,8 @@ def periods_apply_accepted(*, submissions: list[Submission]) -> None:
             insured_again.add(report.employee_id)
         elif not cancel and report.kind == ReportKind.HIRE:
             opened.append(_opened(submission))
-            insured_again.add(report.employee_id)
+            if report.employee is None or report.employee.loss_date is not None:
+                insured_again.add(report.employee_id)  # only a lost person needs the UPDATE
         elif report.kind == ReportKind.PAY_CHANGE and cancel:
             wage_withdrawn.add(report.employee_id)
         elif report.kind == ReportKind.PAY_CHANGE:

@@ -152,6 +152,17 @@ def role_for(user: AnyUser, workplace: Workplace | int) -> Role | None:
     return role
 
 
+def workplace_and_role_for(
+    user: AnyUser, workplace_id: int
+) -> tuple[Workplace | None, Role | None]:
+    """The workplace and the strongest role `user` holds on it today, in the one lookup a member
+    needs (two for anyone else); (None, None) where the user has no role there."""
+    if not user.is_authenticated or not user.is_active:
+        return None, None
+    workplace, role = _workplace_with_role(user, workplace_id)
+    return (workplace, role) if role is not None else (None, None)
+
+
 def role_allows_action(role: Role | None, action: Action) -> bool:
     """The role table itself, for callers that already know the role."""
     return role is not None and action in _ALLOWED[role]

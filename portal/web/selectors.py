@@ -17,7 +17,14 @@ from agencies.registry import insurance_labels
 from filings.consistency import discrepancies_open
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
 from filings.selectors import reports_for
-from portal.access import Action, Role, role_allows_action, role_for, workplaces_for
+from portal.access import (
+    Action,
+    Role,
+    role_allows_action,
+    role_for,
+    workplace_and_role_for,
+    workplaces_for,
+)
 from portal.models import Employee, Workplace
 
 CURRENT_KEY = "workplace_id"
@@ -30,12 +37,15 @@ def workplace_current(request: HttpRequest, *, action: Action = Action.VIEW) -> 
     For filing or managing there is no fallback to another workplace: the action applies to the
     workplace on screen or to none.
     """
-    allowed = workplaces_for(request.user)
     wid = request.session.get(CURRENT_KEY)
-    workplace = allowed.filter(pk=wid).first() if isinstance(wid, int) else None
+    workplace = None
+    if isinstance(wid, int) and 0 < wid < 2**63:
+        # The workplace and the user's role on it in one lookup; menus and buttons reuse the role.
+        workplace, role = workplace_and_role_for(request.user, wid)
+        request.__dict__.setdefault("_portal_roles", {})[wid] = role
     if workplace is None:
         # The grant ended (or first visit): fall back to the first workplace still allowed.
-        workplace = allowed.order_by("name", "id").first()
+        workplace = workplaces_for(request.user).order_by("name", "id").first()
         if workplace is None:
             request.session.pop(CURRENT_KEY, None)
             return None
