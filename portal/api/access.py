@@ -21,7 +21,12 @@ def api_caller(request: Request) -> User:
 
 
 def _key_id(request: Request) -> int | None:
-    return request.auth.pk if isinstance(request.auth, ApiKey) else None
+    """The API key whose workplace scope applies, if the request came with a scoped key (the
+    authentication read whether it is scoped; a key without that mark is treated as scoped)."""
+    key = request.auth
+    if isinstance(key, ApiKey) and getattr(key, "scoped", True):
+        return key.pk
+    return None
 
 
 def api_workplace(request: Request, workplace_id: int | str, *, action: Action) -> Workplace:

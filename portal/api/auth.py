@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -12,9 +13,11 @@ from portal.services import api_key_hash
 
 
 def _key_with_user(key_hash: str) -> ApiKey | None:
-    """The live key with its user, in one query."""
+    """The live key with its user and whether it is limited to some workplaces, in one query
+    (most keys are not, and then no request needs to read a scope)."""
     return (
         ApiKey.objects.select_related("user")
+        .annotate(scoped=Exists(ApiKey.workplaces.through.objects.filter(apikey_id=OuterRef("pk"))))
         .filter(key_hash=key_hash, revoked_at__isnull=True)
         .first()
     )
