@@ -20,16 +20,12 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
-from psycopg2 import sql
+from throwaway_db import database_create, database_drop, django_setup
 
 WORKPLACES = 100
 PEOPLE_PER_WORKPLACE = 200
@@ -44,46 +40,6 @@ LOSS_PARTIAL = 89
 PAY_CHANGE_EVERY = 10
 PAY_CHANGE_REFUSED = 7  # of the pay changes
 HIRE_UNDER_WAY = 211
-
-
-def _admin_connection(url: str) -> psycopg2.extensions.connection:
-    connection = psycopg2.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
-    connection.autocommit = True
-    return connection
-
-
-def database_create(url: str) -> str:
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'portal'}_{secrets.token_hex(4)}"
-    connection = _admin_connection(url)  # not `with`: CREATE DATABASE refuses a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def database_drop(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    connection = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
-
-
-def django_setup(url: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _period(person: Any, agency: str, acquired: date, lost: date | None) -> Any:

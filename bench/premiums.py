@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import sys
 import time
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
-from psycopg2 import sql
+from throwaway_db import database_create, database_drop, django_setup
 
 WORKPLACES = 100
 EMPLOYEES_PER_WORKPLACE = 100
@@ -28,49 +24,6 @@ RUNS = 3
 MONTH = date(2026, 3, 1)
 BILL_TARGET_S = 1.0
 CALCULATOR_TARGET = 50_000
-
-
-def _admin_connection(url: str) -> psycopg2.extensions.connection:
-    parts = urlsplit(url)
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    connection.autocommit = True
-    return connection
-
-
-def database_create(url: str) -> str:
-    parts = urlsplit(url)
-    base = parts.path.lstrip("/") or "portal"
-    name = f"{base}_{secrets.token_hex(4)}"
-    # Not `with connection:` -- psycopg2 would open a transaction, and CREATE DATABASE refuses.
-    connection = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def database_drop(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    connection = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
-
-
-def django_setup(url: str) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def data_create() -> list:

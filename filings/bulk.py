@@ -317,20 +317,46 @@ def bulk_validate(
         _check_row(number, row, mapping, body_of, field_headers) for number, row in data_rows
     ]
     _cross_checks(workplace, kind, checked)
-    rows = [
+    upload = upload_store(
+        workplace=workplace,
+        actor=actor,
+        kind=kind,
+        filename=filename,
+        sha=sha,
+        rows=[(c.number, c.name, c.rrn_masked, c.body, c.errors.items) for c in checked],
+        ip=ip,
+        action="bulk.validate",
+    )
+    return upload, False
+
+
+def upload_store(
+    *,
+    workplace: Workplace,
+    actor: User,
+    kind: str,
+    filename: str,
+    sha: str,
+    rows: list[tuple[int, str, str, dict[str, Any], list[dict[str, Any]]]],
+    ip: str | None,
+    action: str,
+) -> BulkUpload:
+    """Store a checked upload with its rows, (number, name, masked number, cells, errors) each,
+    the cells encrypted, and its audit event, in one transaction."""
+    stored = [
         BulkRow(
-            row_number=c.number,
-            name=c.name[:100],
-            rrn_masked=c.rrn_masked,
+            row_number=number,
+            name=name[:100],
+            rrn_masked=masked,
             data_encrypted=crypto.encrypt(
-                json.dumps(c.body, ensure_ascii=False), purpose=ROW_PURPOSE
+                json.dumps(cells, ensure_ascii=False), purpose=ROW_PURPOSE
             ),
-            status=BulkRow.Status.INVALID if c.errors.items else BulkRow.Status.VALID,
-            errors=c.errors.items,
+            status=BulkRow.Status.INVALID if errors else BulkRow.Status.VALID,
+            errors=errors,
         )
-        for c in checked
+        for number, name, masked, cells, errors in rows
     ]
-    valid = sum(1 for r in rows if r.status == BulkRow.Status.VALID)
+    valid = sum(1 for r in stored if r.status == BulkRow.Status.VALID)
     with transaction.atomic():
         upload = BulkUpload.objects.create(
             workplace=workplace,
@@ -338,22 +364,22 @@ def bulk_validate(
             kind=kind,
             filename=filename[:255],
             sha256=sha,
-            total_rows=len(rows),
+            total_rows=len(stored),
             valid_rows=valid,
-            error_rows=len(rows) - valid,
+            error_rows=len(stored) - valid,
         )
-        for r in rows:
+        for r in stored:
             r.upload = upload
-        BulkRow.objects.bulk_create(rows, batch_size=1000)
+        BulkRow.objects.bulk_create(stored, batch_size=1000)
         audit_record(
             actor=actor,
-            action="bulk.validate",
+            action=action,
             obj=upload,
             workplace=workplace,
             ip=ip,
-            data={"rows": len(rows), "valid": valid, "kind": kind},
+            data={"rows": len(stored), "valid": valid, "kind": kind},
         )
-    return upload, False
+    return upload
 
 
 @dataclass

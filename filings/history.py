@@ -42,6 +42,7 @@ from filings.bulk import (
     header_norm,
     table_template,
     upload_existing,
+    upload_store,
 )
 from filings.coverage import CoverageInput, coverage_decide, visa_normalize
 from filings.models import BulkRow, BulkUpload, InsuredPeriod, Report, ReportKind, ReportStatus
@@ -307,42 +308,19 @@ def history_validate(
     if existing is not None:
         return existing, True
     rows = _read(content, filename, workplace)
-    stored = [
-        BulkRow(
-            row_number=r.number,
-            name=r.name[:100],
-            rrn_masked=r.person.masked if r.person else "",
-            data_encrypted=crypto.encrypt(
-                json.dumps(r.cells, ensure_ascii=False), purpose=ROW_PURPOSE
-            ),
-            status=BulkRow.Status.INVALID if r.errors.items else BulkRow.Status.VALID,
-            errors=r.errors.items,
-        )
-        for r in rows
-    ]
-    valid = sum(1 for r in stored if r.status == BulkRow.Status.VALID)
-    with transaction.atomic():
-        upload = BulkUpload.objects.create(
-            workplace=workplace,
-            uploaded_by=actor,
-            kind=KIND,
-            filename=filename[:255],
-            sha256=sha,
-            total_rows=len(stored),
-            valid_rows=valid,
-            error_rows=len(stored) - valid,
-        )
-        for r in stored:
-            r.upload = upload
-        BulkRow.objects.bulk_create(stored, batch_size=1000)
-        audit_record(
-            actor=actor,
-            action="history.validate",
-            obj=upload,
-            workplace=workplace,
-            ip=ip,
-            data={"rows": len(stored), "valid": valid},
-        )
+    upload = upload_store(
+        workplace=workplace,
+        actor=actor,
+        kind=KIND,
+        filename=filename,
+        sha=sha,
+        rows=[
+            (r.number, r.name, r.person.masked if r.person else "", r.cells, r.errors.items)
+            for r in rows
+        ],
+        ip=ip,
+        action="history.validate",
+    )
     return upload, False
 
 
