@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.models import Certificate, CertificateKind
+from certificates.receipts import report_receipt_pdf
 from certificates.render import verify_url_build
 from certificates.selectors import certificate_get_for
 from certificates.services import (
@@ -28,6 +29,7 @@ from certificates.services import (
     certificate_issue,
     certificate_pdf_fetch,
 )
+from filings.selectors import report_get_for
 from filings.serializers import ErrorSerializer, RequestSerializer
 from portal.access import Action
 from portal.api.access import api_caller, api_check_scope, api_workplace
@@ -195,4 +197,27 @@ class CertificatePdfView(APIView):
             raise Http404 from None
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+        return response
+
+
+class ReportReceiptView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # Clients rightly send Accept: application/pdf; errors still answer in JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        tags=["reports"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="기관별 접수번호와 접수일시를 담은 접수증"
+            ),
+            **{k: ERRORS[k] for k in (401, 403, 404)},
+        },
+        summary="신고 접수증 PDF",
+    )
+    def get(self, request: Request, report_id: int) -> HttpResponse:
+        report = report_get_for(request.user, report_id)
+        api_check_scope(request, report.workplace_id)
+        response = HttpResponse(report_receipt_pdf(report=report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{report.pk}.pdf"'
         return response

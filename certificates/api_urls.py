@@ -9,4 +9,9 @@ urlpatterns = [
         api.CertificatePdfView.as_view(),
         name="api-certificate-pdf",
     ),
+    path(
+        "reports/<int:report_id>/receipt.pdf",
+        api.ReportReceiptView.as_view(),
+        name="api-report-receipt",
+    ),
 ]

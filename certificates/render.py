@@ -133,7 +133,11 @@ def certificate_renderer_warm() -> None:
 
 def certificate_pdf_render(*, context: Mapping[str, Any], template: str) -> bytes:
     """PDF bytes of one certificate; `template` is one of the TEMPLATE_* names."""
-    html = certificate_html_render(context=context, template=template)
+    return html_pdf_render(html=certificate_html_render(context=context, template=template))
+
+
+def html_pdf_render(*, html: str) -> bytes:
+    """PDF bytes of a page in the certificates' look (font and stylesheet shared per process)."""
     with _shared_lock:
         font_config, css = _shared_stylesheet()
         return HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("certificates/new/", views.certificate_request, name="request"),
     path("certificates/<int:pk>/pdf", views.certificate_download, name="download"),
     path("certificates/<int:pk>/revoke", views.certificate_revoke_view, name="revoke"),
+    path("reports/<int:report_id>/receipt.pdf", views.report_receipt, name="report-receipt"),
 ]

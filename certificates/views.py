@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agencies.registry import insurance_labels
 from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
 from certificates.models import CertificateKind
+from certificates.receipts import report_receipt_pdf
 from certificates.render import TITLES
 from certificates.selectors import (
     certificate_by_code,
@@ -30,6 +31,7 @@ from certificates.services import (
     certificate_verify_pdf,
 )
 from certificates.signing import public_key_pem, verification_code_normalize
+from filings.selectors import report_get_for
 from portal.access import Action
 from portal.errors import FieldErrors
 from portal.otp import otp_is_fresh
@@ -104,6 +106,15 @@ def certificate_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         raise Http404 from None
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    return response
+
+
+@login_required
+def report_receipt(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """접수증 PDF of a report the user may see."""
+    report = report_get_for(request.user, report_id)
+    response = HttpResponse(report_receipt_pdf(report=report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{report.pk}.pdf"'
     return response
 
 

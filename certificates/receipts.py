@@ -1,0 +1,56 @@
+"""접수증: a PDF per report listing each agency's 접수번호 and when it was received, for the
+employer to keep (against a later dispute over a late-filing fine). Built from what the
+agencies answered; the person's number appears masked only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from agencies.registry import agency_codes
+from certificates.render import DEFAULT_ISSUER, html_pdf_render
+from filings.models import Report, ReportEvent, Submission
+
+TEMPLATE = "certificates/report_receipt.html"
+
+
+def report_receipt_context(*, report: Report) -> dict[str, Any]:
+    """Per agency (registry order), the filing and any cancellation with its receipt."""
+    received_at = dict(
+        ReportEvent.objects.filter(report=report, status="received")
+        .order_by("submission_id", "at")
+        .values_list("submission_id", "at")
+    )
+    order = {code: i for i, code in enumerate(agency_codes())}
+    rows = [
+        {
+            "agency": sub.get_agency_display(),
+            "action": sub.get_action_display(),
+            "receipt_number": sub.receipt_number,
+            "received_at": received_at.get(sub.pk),
+            "status": sub.get_status_display(),
+            "deadline": sub.deadline,
+            "result": f"{sub.result_code} {sub.result_message}".strip(),
+        }
+        for sub in sorted(
+            Submission.objects.filter(report=report),
+            key=lambda s: (order.get(s.agency, len(order)), s.action != Submission.Action.FILE),
+        )
+    ]
+    employee = report.employee
+    return {
+        "title": "신고 접수증",
+        "issuer_name": DEFAULT_ISSUER,
+        "issued_at": timezone.now(),
+        "report": report,
+        "workplace": report.workplace,
+        "person": {"name": employee.name, "rrn": employee.rrn_masked} if employee else None,
+        "rows": rows,
+    }
+
+
+def report_receipt_pdf(*, report: Report) -> bytes:
+    context = report_receipt_context(report=report)
+    return html_pdf_render(html=render_to_string(TEMPLATE, context))
