@@ -99,3 +99,50 @@ class Certificate(models.Model):
     @property
     def is_rendered(self) -> bool:
         return self.rendered_at is not None
+
+
+class LateFilingReason(models.TextChoices):
+    DISASTER = "disaster", _("천재지변")
+    ADMIN_ERROR = "admin_error", _("행정착오")
+    UNREACHABLE = "unreachable", _("근로자 연락두절")
+    OTHER = "other", _("기타")
+
+
+class LateFilingStatement(models.Model):
+    """Why a report was filed late, recorded by the employer for reduction or exemption of the
+    fine; the basis of a 의견제출서 draft (sent within the 사전통지 period)."""
+
+    report = models.ForeignKey(
+        "filings.Report", on_delete=models.CASCADE, related_name="late_statements"
+    )
+    reason = models.CharField(_("사유"), max_length=16, choices=LateFilingReason.choices)
+    detail = models.TextField(_("구체적 사유"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("기한 경과 사유")
+        verbose_name_plural = _("기한 경과 사유")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.report_id} {self.get_reason_display()}"
+
+
+class LateFilingAttachment(models.Model):
+    """Evidence for a statement (a doctor's note, a returned letter); kept in the database so it
+    commits or rolls back with the statement."""
+
+    statement = models.ForeignKey(
+        LateFilingStatement, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.filename

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.registry import insurance_labels
 from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
-from certificates.models import CertificateKind
+from certificates.late_filings import late_statement_record, opinion_statement_pdf
+from certificates.models import CertificateKind, LateFilingStatement
 from certificates.receipts import report_receipt_pdf
 from certificates.render import TITLES
 from certificates.selectors import (
@@ -115,6 +116,42 @@ def report_receipt(request: AuthenticatedHttpRequest, report_id: int) -> HttpRes
     report = report_get_for(request.user, report_id)
     response = HttpResponse(report_receipt_pdf(report=report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{report.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def late_statement(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """Record why a report was late (with evidence) for the 의견제출서."""
+    report = report_get_for(request.user, report_id, action=Action.FILE)
+    try:
+        late_statement_record(
+            actor=request.user,
+            report=report,
+            reason=request.POST.get("reason", ""),
+            detail=request.POST.get("detail", ""),
+            files=request.FILES.getlist("files"),
+            ip=_ip(request),
+        )
+    except FieldErrors as exc:
+        for pairs in exc.fields.values():
+            for _rule, message in pairs:
+                messages.error(request, message)
+    else:
+        messages.success(request, _("사유를 기록했습니다. 의견제출서 초안을 내려받을 수 있습니다."))
+    return redirect("portal:report_detail", report_id=report.pk)
+
+
+@login_required
+def late_statement_pdf(request: AuthenticatedHttpRequest, statement_id: int) -> HttpResponse:
+    statement = LateFilingStatement.objects.filter(pk=statement_id).first()
+    if statement is None:
+        raise Http404
+    report = report_get_for(request.user, statement.report_id)  # 404 where the user may not
+    statement.report = report
+    pdf = opinion_statement_pdf(statement=statement)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="opinion-{report.pk}.pdf"'
     return response
 
 

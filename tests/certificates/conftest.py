@@ -41,3 +41,6 @@ def coverage_context() -> dict[str, Any]:
             {"code": "industrial_accident", "rows": []},
         ],
     }
+
+
+from tests.pipeline import sandbox, sandbox_server  # noqa: E402, F401

@@ -8,7 +8,6 @@ from filings.models import Submission
 from tests.certificates.helpers import pdf_text
 from tests.filings.helpers import hire_body
 from tests.filings.test_periods import _post, _send
-from tests.pipeline import sandbox, sandbox_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def test_the_receipt_lists_every_agencys_receipt_number_and_masks_the_person(
     owner,
     workplace,
     sandbox,
-    verified_client,  # noqa: F811
+    verified_client,
 ):
     body = hire_body()
     hire = _post(api_client, workplace, body)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certificates.models import LateFilingReason, LateFilingStatement
 from filings.deadlines import days_left
+from filings.lateness import report_lateness
 from filings.models import (
     Report,
     ReportEvent,
@@ -102,7 +104,14 @@ def report_detail(request: AuthenticatedHttpRequest, report_id: int) -> HttpResp
     report = report_get_for(request.user, report_id)
     # Opening a report of another client makes that client the current workplace (switcher).
     request.session[CURRENT_KEY] = report.workplace_id
-    context = {**_timeline(report), **_actions(request, report)}
+    context = {
+        **_timeline(report),
+        **_actions(request, report),
+        "lateness": report_lateness(report=report),
+        "late_statements": LateFilingStatement.objects.filter(report=report),
+        "late_reasons": LateFilingReason.choices,
+        "may_file": role_allows(request, report.workplace_id, Action.FILE),
+    }
     return render(request, "portal/report_detail.html", context)
 
 
