@@ -120,6 +120,8 @@ def _tick_forever() -> None:
             tasks.outbox_sweep()
             tasks.results_poll()
             tasks.api_sweep()
+            if ticks % 5 == 0:  # beat's discrepancies-check-due
+                tasks.discrepancies_check_due()
             if ticks % 300 == 1:  # what beat does every 15 minutes, often enough for a demo
                 alerts.deadlines_scan()
         except Exception as exc:  # keep ticking: a dev server must survive a bad moment
