@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["fanout.py", "premiums.py", "periods.py", "certificates.py", "pages.py", "api.py"]
+ORDER = [
+    "fanout.py",
+    "premiums.py",
+    "periods.py",
+    "files.py",
+    "certificates.py",
+    "pages.py",
+    "api.py",
+]
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from filings import api, api_discrepancies, api_history
+from filings import api, api_agency_files, api_discrepancies, api_history
 
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="api-coverage"),
@@ -33,6 +33,22 @@ urlpatterns = [
         "insured-history/template.<str:fmt>",
         api_history.HistoryTemplateView.as_view(),
         name="api-insured-history-template",
+    ),
+    # Filing by upload file (delivery channel `file`): batches, their workbook, their outcome.
+    path(
+        "workplaces/<int:workplace_id>/agency-files/",
+        api_agency_files.WorkplaceAgencyFilesView.as_view(),
+        name="api-workplace-agency-files",
+    ),
+    path(
+        "agency-files/<int:agency_file_id>/xlsx",
+        api_agency_files.AgencyFileXlsxView.as_view(),
+        name="api-agency-file-xlsx",
+    ),
+    path(
+        "agency-files/<int:agency_file_id>/result/",
+        api_agency_files.AgencyFileResultView.as_view(),
+        name="api-agency-file-result",
     ),
     path(
         "employees/<int:employee_id>/periods/",

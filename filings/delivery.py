@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from filings.periods import periods_apply_accepted
 from filings.signals import submission_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
+from portal.models import DeliveryChannel
 from portal.outbox import task_publish, task_publish_after_commit
 from portal.services import audit_record, employee_rrn_decrypt
 
@@ -256,11 +258,18 @@ def _skip(submission: Submission, why: str) -> None:
             announce(submission, SubmissionStatus.CANCELLED, ["cancelled"])
 
 
+def over_http() -> Q:
+    """Rows this module sends and polls: not those of a workplace that files by upload file
+    (filings.agency_files gathers those; they wait `queued` until the user uploads them)."""
+    return ~Q(report__workplace__delivery_channel=DeliveryChannel.FILE)
+
+
 def _claimable(now: datetime) -> Q:
     stale = now - timedelta(seconds=lease_seconds())
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
-    return (Q(status=SubmissionStatus.QUEUED) & due) | Q(
-        status=SubmissionStatus.SENDING, claimed_at__lt=stale
+    return over_http() & (
+        (Q(status=SubmissionStatus.QUEUED) & due)
+        | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale)
     )
 
 
@@ -279,7 +288,7 @@ class _Talk:
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What to record for one claimed row, in the batch's one transaction."""
 
     sub: Submission
@@ -359,7 +368,7 @@ def _talk(sub: Submission, filing: Filing) -> _Talk:
     return talk
 
 
-def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
+def _outcome(sub: Submission, talk: _Talk) -> Outcome:
     if talk.query_error is not None:
         exc = talk.query_error
         attempt = _attempt(sub, "query", exc.exchange, "transient", str(exc))
@@ -371,7 +380,7 @@ def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
         if found.status != "unknown":
             fields, events = result_changes(sub, found, via="query")
             attempt = _attempt(sub, "query", talk.query, "found")
-            return _Outcome(sub, found.status, fields, events, [attempt])
+            return Outcome(sub, found.status, fields, events, [attempt])
         attempts.append(_attempt(sub, "query", talk.query, "unknown"))
     sub.attempts_count += 1
     sent = talk.sent
@@ -386,7 +395,7 @@ def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
             "decided_at": timezone.now(),
         }
         attempts.append(_attempt(sub, "send", sent.exchange, "permanent", str(sent)))
-        return _Outcome(sub, "rejected", fields, [("rejected", f"반려: {message}")], attempts)
+        return Outcome(sub, "rejected", fields, [("rejected", f"반려: {message}")], attempts)
     if isinstance(sent, AgencyError):
         attempts.append(_attempt(sub, "send", sent.exchange, "transient", str(sent)))
         maybe = getattr(sent, "maybe_delivered", True)
@@ -395,10 +404,10 @@ def _outcome(sub: Submission, talk: _Talk) -> _Outcome:
     receipt = sent.value
     fields, events = result_changes(sub, receipt, via="send")
     attempts.append(_attempt(sub, "send", sent, receipt.status))
-    return _Outcome(sub, receipt.status, fields, events, attempts)
+    return Outcome(sub, receipt.status, fields, events, attempts)
 
 
-def _update_fenced(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
+def _update_fenced(outcomes: list[Outcome], *, claimed_at: datetime) -> set[int]:
     """Store each outcome's fields on its row where our claim still holds; the ids stored.
     One plain UPDATE per row: measured cheaper than one UPDATE with a CASE per column."""
     recorded: set[int] = set()
@@ -411,14 +420,23 @@ def _update_fenced(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int
     return recorded
 
 
-def _record_many(outcomes: list[_Outcome], *, claimed_at: datetime) -> set[int]:
+def _record_many(outcomes: list[Outcome], *, claimed_at: datetime) -> set[int]:
     """One transaction for the whole batch; returns the ids whose update our claim still held.
     Attempts are stored either way: they happened."""
+    return outcomes_record(outcomes, store=lambda os: _update_fenced(os, claimed_at=claimed_at))
+
+
+def outcomes_record(
+    outcomes: list[Outcome], *, store: Callable[[list[Outcome]], set[int]]
+) -> set[int]:
+    """Record agencies' answers, whatever the channel that brought them, in one transaction:
+    `store` writes each row's fields where the caller's fence holds and returns those ids; then
+    periods, the timeline, the reports' status, alerts and webhooks follow for those rows."""
     with transaction.atomic():
         # Reports first, in id order, as every writer locks them.
         reports = reports_lock(report_ids=[o.sub.report_id for o in outcomes])
         SubmissionAttempt.objects.bulk_create([a for o in outcomes for a in o.attempts])
-        recorded = _update_fenced(outcomes, claimed_at=claimed_at)
+        recorded = store(outcomes)
         periods_apply_accepted(
             submissions=[
                 o.sub
@@ -529,7 +547,7 @@ def backoff_seconds(attempt: int) -> float:
 
 def _retry_later(
     sub: Submission, error: str, attempts: list[SubmissionAttempt], *, uncertain: bool = True
-) -> _Outcome:
+) -> Outcome:
     max_attempts = int(_cfg("SUBMISSION_MAX_ATTEMPTS", 12))
     base = {"attempts_count": sub.attempts_count, "uncertain": uncertain}
     if sub.attempts_count >= max_attempts:
@@ -537,7 +555,7 @@ def _retry_later(
             f"{sub.attempts_count}회 전송에 실패했습니다. 운영자가 확인합니다. ({error[:200]})"
         )
         fields = {**base, "status": SubmissionStatus.FAILED, "decided_at": timezone.now()}
-        return _Outcome(sub, "failed", fields, [("failed", message)], attempts)
+        return Outcome(sub, "failed", fields, [("failed", message)], attempts)
     delay = backoff_seconds(sub.attempts_count)
     fields = {
         **base,
@@ -545,7 +563,7 @@ def _retry_later(
         "next_attempt_at": timezone.now() + timedelta(seconds=delay),
     }
     message = f"일시 오류로 {delay:.0f}초 뒤 다시 보냅니다. ({error[:200]})"
-    return _Outcome(sub, "retry", fields, [("retrying", message)], attempts, retry_in=delay)
+    return Outcome(sub, "retry", fields, [("retrying", message)], attempts, retry_in=delay)
 
 
 def _schedule(submission_id: int, delay: float) -> None:
@@ -602,7 +620,8 @@ def submissions_due(*, limit: int = 1000) -> list[int]:
                 next_attempt_at__isnull=True,
                 updated_at__lt=lost_after,
             )
-            | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale)
+            | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale),
+            over_http(),
         )
         .order_by("id")
         .values_list("id", flat=True)[:limit]
@@ -616,6 +635,7 @@ def submissions_to_poll(*, limit: int = 1000) -> list[int]:
         Submission.objects.filter(
             Q(last_polled_at__isnull=True)
             | Q(last_polled_at__lte=now - timedelta(seconds=interval)),
+            over_http(),
             status=SubmissionStatus.RECEIVED,
         )
         .order_by("last_polled_at", "id")

@@ -488,3 +488,48 @@ class BulkRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.row_number} {self.status}"
+
+
+class AgencyFile(models.Model):
+    """One batch of ready submissions in an agency portal's bulk upload layout (e.g. 4insure
+    자격취득신고), for a workplace whose delivery channel is `file`. The workbook is built on
+    each download from the encrypted employees and never stored."""
+
+    workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="+")
+    layout = models.CharField(_("양식"), max_length=40)  # e.g. 4insure_acquisition
+    layout_version = models.PositiveSmallIntegerField(_("양식 버전"))
+    agency_portal = models.CharField(_("신고 사이트"), max_length=16, default="4insure")
+    row_count = models.PositiveIntegerField(_("인원"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    downloaded_at = models.DateTimeField(_("내려받은 시각"), null=True, blank=True)
+    # Set when the user records the 접수번호 4insure gave the upload: only then is it filed.
+    confirmed_at = models.DateTimeField(_("접수 확인 시각"), null=True, blank=True)
+    receipt_number = models.CharField(_("접수번호"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("신고 파일")
+        verbose_name_plural = _("신고 파일")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workplace", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.layout} v{self.layout_version} ({self.row_count})"
+
+
+class AgencyFileRow(models.Model):
+    """A submission's place in a batch. One-to-one: a submission is in at most one batch."""
+
+    agency_file = models.ForeignKey(AgencyFile, on_delete=models.CASCADE, related_name="entries")
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="agency_file_row"
+    )
+
+    class Meta:
+        verbose_name = _("신고 파일 행")
+        verbose_name_plural = _("신고 파일 행")
+
+    def __str__(self) -> str:
+        return f"{self.agency_file_id}: {self.submission_id}"

@@ -64,11 +64,15 @@ def reports_status_store(*, reports: list[Report]) -> None:
     )
     for report_id, action, status in rows:
         statuses[report_id].append((action, status))
+    changed: dict[str, list[int]] = {}
     for report in reports:
         status = report_status_derive(report=report, statuses=statuses[report.pk])
         if status != report.status:
-            Report.objects.filter(pk=report.pk).update(status=status)
+            changed.setdefault(status, []).append(report.pk)
             report.status = status
+    # One UPDATE per new status, not per report (a 4insure result file settles thousands).
+    for status, ids in changed.items():
+        Report.objects.filter(pk__in=ids).update(status=status)
 
 
 def report_status_refresh(*, report_id: int) -> str:

@@ -93,3 +93,12 @@ def history_sandbox_tell(employee_ids: list[int], attempt: int = 0) -> str:
     from filings import history
 
     return history.history_sandbox_tell(employee_ids=employee_ids, attempt=attempt)
+
+
+@shared_task(name="filings.tasks.agency_files_gather")
+def agency_files_gather() -> int:
+    """Beat, daily: gather the ready submissions of every file-channel workplace into batches
+    (the portal's button and the API do the same on request)."""
+    from filings import agency_files
+
+    return agency_files.agency_files_gather_all()

@@ -18,6 +18,13 @@ class EmploymentBand(models.TextChoices):
     FROM_1000 = "from_1000", _("1,000인 이상 또는 국가·지방자치단체")
 
 
+class DeliveryChannel(models.TextChoices):
+    """How a workplace's reports reach the agencies."""
+
+    API = "api", _("전자 전송(API)")
+    FILE = "file", _("신고 파일(4대보험 정보연계센터 업로드)")
+
+
 class Workplace(models.Model):
     name = models.CharField(_("사업장 명칭"), max_length=200)
     business_registration_number = models.CharField(_("사업자등록번호"), max_length=10)
@@ -41,6 +48,11 @@ class Workplace(models.Model):
     employment_joined_on = models.DateField(_("고용보험 성립일"), null=True, blank=True)
     industrial_accident_joined_on = models.DateField(_("산재보험 성립일"), null=True, blank=True)
     closed_on = models.DateField(_("탈퇴·소멸일"), null=True, blank=True)
+    # `file`: reports are not sent over HTTP but gathered into the agencies' bulk upload files
+    # (filings.agency_files), which the user uploads to 4insure and whose outcome they record.
+    delivery_channel = models.CharField(
+        _("신고 방식"), max_length=8, choices=DeliveryChannel.choices, default=DeliveryChannel.API
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -305,6 +305,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.discrepancies_check_all",
         "schedule": crontab(hour=2, minute=40),
     },
+    "agency-files-gather": {
+        "task": "filings.tasks.agency_files_gather",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "discrepancies-check-due": {
         "task": "filings.tasks.discrepancies_check_due",
         "schedule": env.float("DISCREPANCY_CHECK_SECONDS", default=5.0),

@@ -7,6 +7,11 @@ from portal.api import views as portal_api
 urlpatterns = [
     path("workplaces/", portal_api.WorkplaceListView.as_view(), name="api-workplaces"),
     path(
+        "workplaces/<int:workplace_id>/",
+        portal_api.WorkplaceDetailView.as_view(),
+        name="api-workplace",
+    ),
+    path(
         "workplaces/<int:workplace_id>/employees/",
         portal_api.WorkplaceEmployeesView.as_view(),
         name="api-workplace-employees",

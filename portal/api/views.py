@@ -13,13 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as fs
+from filings.agency_files import workplace_delivery_channel_set
 from filings.selectors import AgencyStanding, insurance_standing_for
 from portal.access import Action, employee_get_for, workplaces_for, workplaces_within_key
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
-from portal.models import ApiKey, Employee, Workplace
+from portal.models import ApiKey, DeliveryChannel, Employee, Workplace
 from portal.services import employee_create, employee_update, rrn_index
 
 ERRORS = {
@@ -27,6 +28,7 @@ ERRORS = {
     401: OpenApiResponse(fs.ErrorSerializer, description="인증 필요"),
     403: OpenApiResponse(fs.ErrorSerializer, description="권한 없음"),
     404: OpenApiResponse(fs.ErrorSerializer, description="없거나 접근할 수 없음"),
+    409: OpenApiResponse(fs.ErrorSerializer, description="지금 상태에서는 할 수 없음"),
     415: OpenApiResponse(fs.ErrorSerializer, description="지원하지 않는 Content-Type"),
     429: OpenApiResponse(fs.ErrorSerializer, description="요청 수 제한 초과(Retry-After)"),
 }
@@ -46,7 +48,17 @@ class WorkplaceSerializer(serializers.ModelSerializer):
             "management_number",
             # True until the agencies' own number replaces the portal's provisional one.
             "management_number_provisional",
+            # api: sent to the agencies over HTTP; file: gathered into 4insure upload files.
+            "delivery_channel",
         ]
+        read_only_fields = fields
+
+
+class WorkplaceUpdateSerializer(serializers.Serializer):
+    delivery_channel = serializers.ChoiceField(
+        choices=DeliveryChannel.choices,
+        help_text="api: 기관 API로 전송, file: 4insure 신고 파일로 모아 직접 올림",
+    )
 
 
 @extend_schema(tags=["workplaces"], responses={200: WorkplaceSerializer(many=True), **_errors(403)})
@@ -61,6 +73,40 @@ class WorkplaceListView(ListAPIView):
         if isinstance(self.request.auth, ApiKey):
             qs = workplaces_within_key(qs, key_id=self.request.auth.pk)
         return qs.order_by("id")
+
+
+class WorkplaceDetailView(APIView):
+    @extend_schema(
+        tags=["workplaces"],
+        responses={200: WorkplaceSerializer, **_errors(403, 404)},
+        summary="사업장 한 곳",
+    )
+    def get(self, request: Request, workplace_id: int) -> Response:
+        workplace = api_workplace(request, workplace_id, action=Action.VIEW)
+        return Response(WorkplaceSerializer(workplace).data)
+
+    @extend_schema(
+        tags=["workplaces"],
+        request=WorkplaceUpdateSerializer,
+        responses={200: WorkplaceSerializer, **_errors(400, 403, 404, 409, 415)},
+        summary="사업장 설정 바꾸기(신고 방식)",
+        description=(
+            "delivery_channel=file이면 신고를 기관에 전송하지 않고 신고 파일로 모읍니다"
+            "(GET/POST /workplaces/{id}/agency-files/). 결과를 기록하지 않은 신고 파일이 "
+            "있으면 api로 되돌릴 수 없습니다(409)."
+        ),
+    )
+    def patch(self, request: Request, workplace_id: int) -> Response:
+        workplace = api_workplace(request, workplace_id, action=Action.FILE)
+        form = WorkplaceUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        workplace = workplace_delivery_channel_set(
+            actor=api_caller(request),
+            workplace=workplace,
+            channel=form.validated_data["delivery_channel"],
+            ip=_ip(request),
+        )
+        return Response(WorkplaceSerializer(workplace).data)
 
 
 def employee_as_dict(

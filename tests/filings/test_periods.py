@@ -282,7 +282,7 @@ def test_months_worked_this_year_beyond_the_exit_month_is_refused_naming_the_fie
 def test_a_row_whose_claim_another_worker_took_over_is_not_overwritten(api_client, workplace):
     # A slow worker records its answers after its lease ran out and another worker claimed
     # one of its rows: only the rows still under its own claim take its answers.
-    from filings.delivery import _Outcome, _update_fenced
+    from filings.delivery import Outcome, _update_fenced
 
     hire = _post(api_client, workplace, hire_body())
     first, second = Submission.objects.filter(report_id=hire["id"]).order_by("pk")[:2]
@@ -293,7 +293,7 @@ def test_a_row_whose_claim_another_worker_took_over_is_not_overwritten(api_clien
         status=SubmissionStatus.SENDING, claimed_at=theirs
     )
     fields = {"status": SubmissionStatus.ACCEPTED, "receipt_number": "R-1", "uncertain": False}
-    outcomes = [_Outcome(first, "accepted", fields, []), _Outcome(second, "accepted", fields, [])]
+    outcomes = [Outcome(first, "accepted", fields, []), Outcome(second, "accepted", fields, [])]
     assert _update_fenced(outcomes, claimed_at=ours) == {first.pk}
     first.refresh_from_db()
     second.refresh_from_db()
