@@ -98,7 +98,7 @@ class WorkplaceAgencyFilesView(APIView):
     @extend_schema(
         tags=["agency-files"],
         request=None,
-        responses={201: AgencyFileSerializer(many=True), **_errors(403, 404, 409)},
+        responses={201: AgencyFileSerializer(many=True), **_errors(400, 403, 404, 409)},
         summary="지금 신고 파일 만들기: 대기 중인 취득·상실 신고를 양식별 새 파일로 모음",
         description=(
             "아직 어느 파일에도 들지 않은 대기(queued) 신고만 모읍니다. 한 신고는 한 파일에만 "
