@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", include("portal.web.api_keys")),
     path("", include("portal.web.views.history")),
+    path("", include("portal.web.views.agency_files")),
     path("", auth.LoginView.as_view(), name="login"),
     path("login/code/", auth.otp_verify, name="otp_verify"),
     path("login/enrol/", auth.otp_enrol, name="otp_enrol"),

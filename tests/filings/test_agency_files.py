@@ -319,3 +319,25 @@ def test_a_file_channel_workplaces_submissions_are_never_sent_over_http(
         f"/api/v1/workplaces/{workplace.pk}/", {"delivery_channel": "api"}, format="json"
     )
     assert refused.status_code == 409
+
+
+def test_the_agency_files_page_switches_the_channel_gathers_downloads_and_confirms(
+    api_client, owner, workplace, verified_client
+):
+    from filings.models import AgencyFile, Submission
+
+    client = verified_client(owner)
+    client.post("/agency-files/channel/", {"delivery_channel": "file"})
+    workplace.refresh_from_db()
+    assert workplace.delivery_channel == "file"
+    hire = _post(api_client, workplace, hire_body())
+    client.post("/agency-files/gather/")
+    batch = AgencyFile.objects.get(workplace=workplace)
+    page = client.get("/agency-files/").content.decode()
+    assert 'data-testid="batch"' in page and f"/agency-files/{batch.pk}/xlsx" in page
+    download = client.get(f"/agency-files/{batch.pk}/xlsx")
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    client.post(f"/agency-files/{batch.pk}/result/", {"receipt_number": "4INS-2026-0001"})
+    statuses = set(Submission.objects.filter(report_id=hire["id"]).values_list("status", flat=True))
+    assert statuses == {"received"}
+    assert "4INS-2026-0001" in client.get("/agency-files/").content.decode()

@@ -1,0 +1,163 @@
+"""신고 파일 page: a workplace that delivers by the agencies' upload files gathers its ready
+reports into batches, downloads each workbook for 4insure and records what 4insure answered.
+
+Mounted from portal.web.urls with one include line; names live in the "portal" namespace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from filings.agency_files import (
+    XLSX,
+    agency_file_get,
+    agency_file_result_parse,
+    agency_file_result_record,
+    agency_file_xlsx,
+    agency_files_for,
+    agency_files_gather,
+    layout_of,
+    workplace_delivery_channel_set,
+)
+from filings.models import AgencyFile
+from portal.access import Action, can
+from portal.errors import DomainError, FieldErrors
+from portal.models import DeliveryChannel, Workplace
+from portal.request_types import AuthenticatedHttpRequest
+from portal.web.views.common import client_ip, current_or_none, verified_required
+
+
+def _workplace(request: AuthenticatedHttpRequest) -> Workplace:
+    workplace = current_or_none(request, Action.FILE)
+    if workplace is None:
+        raise Http404
+    return workplace
+
+
+def _agency_file(request: AuthenticatedHttpRequest, agency_file_id: int) -> AgencyFile:
+    try:
+        found = agency_file_get(agency_file_id=agency_file_id)
+    except DomainError:
+        raise Http404 from None
+    if not can(request.user, found.workplace_id, Action.FILE):
+        raise Http404
+    return found
+
+
+def _errors_to_messages(request: AuthenticatedHttpRequest, exc: FieldErrors) -> None:
+    for pairs in exc.fields.values():
+        for _rule, message in pairs:
+            messages.error(request, message)
+
+
+@verified_required
+def agency_files_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    workplace = _workplace(request)
+    batches = [(f, layout_of(f)) for f in agency_files_for(workplace=workplace)]
+    return render(
+        request,
+        "portal/agency_files.html",
+        {"workplace": workplace, "batches": batches, "channels": DeliveryChannel.choices},
+    )
+
+
+@verified_required
+@require_POST
+def agency_files_channel(request: AuthenticatedHttpRequest) -> HttpResponse:
+    workplace = _workplace(request)
+    try:
+        workplace_delivery_channel_set(
+            actor=request.user,
+            workplace=workplace,
+            channel=request.POST.get("delivery_channel", ""),
+            ip=client_ip(request),
+        )
+    except FieldErrors as exc:
+        _errors_to_messages(request, exc)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("신고 방식을 바꿨습니다."))
+    return redirect("portal:agency_files")
+
+
+@verified_required
+@require_POST
+def agency_files_gather_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    workplace = _workplace(request)
+    made = agency_files_gather(workplace=workplace, actor=request.user, ip=client_ip(request))
+    if made:
+        messages.success(request, _("신고 파일 %(n)s개를 만들었습니다.") % {"n": len(made)})
+    else:
+        messages.info(request, _("새로 모을 신고가 없습니다."))
+    return redirect("portal:agency_files")
+
+
+@verified_required
+def agency_file_download(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
+    agency_file = _agency_file(request, agency_file_id)
+    content, filename = agency_file_xlsx(
+        agency_file=agency_file, actor=request.user, ip=client_ip(request)
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@verified_required
+@require_POST
+def agency_file_result(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
+    """The 접수번호 alone confirms the upload; with 4insure's result file it also records each
+    person's 처리완료 or 반려."""
+    agency_file = _agency_file(request, agency_file_id)
+    upload = request.FILES.get("file")
+    try:
+        rows = (
+            agency_file_result_parse(
+                agency_file=agency_file, content=upload.read(), filename=upload.name or ""
+            )
+            if upload is not None
+            else []
+        )
+        counts = agency_file_result_record(
+            agency_file=agency_file,
+            actor=request.user,
+            receipt_number=request.POST.get("receipt_number", ""),
+            rows=rows,
+            ip=client_ip(request),
+        )
+    except FieldErrors as exc:
+        _errors_to_messages(request, exc)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("기록했습니다: 접수 %(received)s, 처리완료 %(accepted)s, 반려 %(rejected)s.")
+            % counts,
+        )
+    return redirect("portal:agency_files")
+
+
+urlpatterns = [
+    path("agency-files/", agency_files_page, name="agency_files"),
+    path("agency-files/channel/", agency_files_channel, name="agency_files_channel"),
+    path("agency-files/gather/", agency_files_gather_view, name="agency_files_gather"),
+    path(
+        "agency-files/<int:agency_file_id>/xlsx",
+        agency_file_download,
+        name="agency_file_download",
+    ),
+    path(
+        "agency-files/<int:agency_file_id>/result/",
+        agency_file_result,
+        name="agency_file_result",
+    ),
+]
