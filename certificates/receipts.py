@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from agencies.registry import agency_codes
 from certificates.render import DEFAULT_ISSUER, html_pdf_render
-from filings.models import Report, ReportEvent, Submission
+from filings.agency_files import layout_of
+from filings.models import AgencyFile, Report, ReportEvent, Submission
 
 TEMPLATE = "certificates/report_receipt.html"
 
@@ -54,3 +55,43 @@ def report_receipt_context(*, report: Report) -> dict[str, Any]:
 def report_receipt_pdf(*, report: Report) -> bytes:
     context = report_receipt_context(report=report)
     return html_pdf_render(html=render_to_string(TEMPLATE, context))
+
+
+BATCH_TEMPLATE = "certificates/agency_file_receipt.html"
+
+
+def agency_file_receipt_context(*, agency_file: AgencyFile) -> dict[str, Any]:
+    """The batch's 접수번호 and, per person, each insurance's current status."""
+    order = {code: i for i, code in enumerate(agency_codes())}
+    people: dict[int, dict[str, Any]] = {}
+    subs = (
+        Submission.objects.filter(agency_file_row__agency_file=agency_file)
+        .select_related("report__employee")
+        .order_by("report_id", "id")
+    )
+    for sub in sorted(subs, key=lambda s: (s.report_id, order.get(s.agency, len(order)))):
+        employee = sub.report.employee
+        person = people.setdefault(
+            sub.report_id,
+            {
+                "report_id": sub.report_id,
+                "name": employee.name if employee else "",
+                "rrn": employee.rrn_masked if employee else "",
+                "agencies": [],
+            },
+        )
+        person["agencies"].append(f"{sub.get_agency_display()} {sub.get_status_display()}")
+    return {
+        "title": "신고 파일 접수증",
+        "issuer_name": DEFAULT_ISSUER,
+        "issued_at": timezone.now(),
+        "agency_file": agency_file,
+        "layout": layout_of(agency_file),
+        "workplace": agency_file.workplace,
+        "people": list(people.values()),
+    }
+
+
+def agency_file_receipt_pdf(*, agency_file: AgencyFile) -> bytes:
+    context = agency_file_receipt_context(agency_file=agency_file)
+    return html_pdf_render(html=render_to_string(BATCH_TEMPLATE, context))

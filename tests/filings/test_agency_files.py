@@ -341,3 +341,9 @@ def test_the_agency_files_page_switches_the_channel_gathers_downloads_and_confir
     statuses = set(Submission.objects.filter(report_id=hire["id"]).values_list("status", flat=True))
     assert statuses == {"received"}
     assert "4INS-2026-0001" in client.get("/agency-files/").content.decode()
+    receipt = client.get(f"/agency-files/{batch.pk}/receipt.pdf")
+    from tests.certificates.helpers import pdf_text
+
+    text = pdf_text(receipt.content)
+    assert "4INS-2026-0001" in text and "신고 파일 접수증" in text
+    assert hire_body()["employee"]["rrn"].replace("-", "") not in text.replace("-", "")

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certificates.receipts import agency_file_receipt_pdf
 from filings.agency_files import (
     XLSX,
     agency_file_get,
@@ -112,6 +113,16 @@ def agency_file_download(request: AuthenticatedHttpRequest, agency_file_id: int)
 
 
 @verified_required
+def agency_file_receipt(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
+    agency_file = _agency_file(request, agency_file_id)
+    response = HttpResponse(
+        agency_file_receipt_pdf(agency_file=agency_file), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="agency-file-{agency_file.pk}.pdf"'
+    return response
+
+
+@verified_required
 @require_POST
 def agency_file_result(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
     """The 접수번호 alone confirms the upload; with 4insure's result file it also records each
@@ -154,6 +165,11 @@ urlpatterns = [
         "agency-files/<int:agency_file_id>/xlsx",
         agency_file_download,
         name="agency_file_download",
+    ),
+    path(
+        "agency-files/<int:agency_file_id>/receipt.pdf",
+        agency_file_receipt,
+        name="agency_file_receipt",
     ),
     path(
         "agency-files/<int:agency_file_id>/result/",
