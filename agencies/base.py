@@ -27,6 +27,7 @@ FILING_KINDS = (
     "hire_cancel",
     "exit_cancel",
     "pay_change_cancel",
+    "separation",
 )
 RECEIPT_STATUSES = ("received", "accepted", "rejected")
 RESULT_STATUSES = ("received", "accepted", "rejected", "unknown")
@@ -136,6 +137,9 @@ class AgencyAdapter(ABC):
         elif filing.kind == "pay_change_cancel":
             message.update(form="pay_change_cancel", person=self.person_block(filing))
             message.update(self.pay_change_cancel_fields(filing))
+        elif filing.kind == "separation":
+            message.update(form="separation", person=self.person_block(filing))
+            message.update(self.separation_fields(filing))
         elif filing.kind == "pay_change":
             message.update(form="pay_change", person=self.person_block(filing))
             message.update(self.pay_change_fields(filing))
@@ -185,6 +189,19 @@ class AgencyAdapter(ABC):
             "cancel_code": self.loss_cancel_code(),
             "loss_date": self.loss_date(filing),
             "original_receipt_number": filing.original_receipt_number or "",
+        }
+
+    def separation_fields(self, filing: Filing) -> dict[str, Any]:
+        """이직확인서 (only employment insurance takes one): the separation date, the EI loss
+        reason, and the wage and working-day details for the average wage."""
+        data = filing.data
+        return {
+            "separation_date": iso_date(data["last_working_day"]),
+            "loss_reason_code": str(data["reason_code"]),
+            "daily_hours": int(data["daily_hours"]),
+            "insured_days": int(data["insured_days"]),
+            "wage_months": list(data["wage_months"]),
+            "average_daily_wage": int(data["average_daily_wage"]),
         }
 
     def pay_change_cancel_fields(self, filing: Filing) -> dict[str, Any]:

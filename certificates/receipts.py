@@ -95,3 +95,23 @@ def agency_file_receipt_context(*, agency_file: AgencyFile) -> dict[str, Any]:
 def agency_file_receipt_pdf(*, agency_file: AgencyFile) -> bytes:
     context = agency_file_receipt_context(agency_file=agency_file)
     return html_pdf_render(html=render_to_string(BATCH_TEMPLATE, context))
+
+
+SEPARATION_TEMPLATE = "certificates/separation.html"
+
+
+def separation_pdf(*, report: Report) -> bytes:
+    """The 이직확인서 as filed, printable (the person masked)."""
+    employee = report.employee
+    context = {
+        "title": "피보험자 이직확인서",
+        "issuer_name": DEFAULT_ISSUER,
+        "issued_at": timezone.now(),
+        "report": report,
+        "workplace": report.workplace,
+        "person": {"name": employee.name, "rrn": employee.rrn_masked} if employee else None,
+        "data": report.data,
+        "wage_total": sum(int(m["wages"]) for m in report.data.get("wage_months", [])),
+        "day_total": sum(int(m["days"]) for m in report.data.get("wage_months", [])),
+    }
+    return html_pdf_render(html=render_to_string(SEPARATION_TEMPLATE, context))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf", views.certificate_download, name="download"),
     path("certificates/<int:pk>/revoke", views.certificate_revoke_view, name="revoke"),
     path("reports/<int:report_id>/receipt.pdf", views.report_receipt, name="report-receipt"),
+    path("reports/<int:report_id>/separation.pdf", views.separation_print, name="separation-pdf"),
     path("reports/<int:report_id>/late-statement/", views.late_statement, name="late-statement"),
     path(
         "late-statements/<int:statement_id>/opinion.pdf",

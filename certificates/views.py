@@ -16,7 +16,7 @@ from agencies.registry import insurance_labels
 from certificates.forms import CertificateRequestForm, RevokeForm, VerifyUploadForm
 from certificates.late_filings import late_statement_record, opinion_statement_pdf
 from certificates.models import CertificateKind, LateFilingStatement
-from certificates.receipts import report_receipt_pdf
+from certificates.receipts import report_receipt_pdf, separation_pdf
 from certificates.render import TITLES
 from certificates.selectors import (
     certificate_by_code,
@@ -116,6 +116,17 @@ def report_receipt(request: AuthenticatedHttpRequest, report_id: int) -> HttpRes
     report = report_get_for(request.user, report_id)
     response = HttpResponse(report_receipt_pdf(report=report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{report.pk}.pdf"'
+    return response
+
+
+@login_required
+def separation_print(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """The 이직확인서 of a separation report, printable."""
+    report = report_get_for(request.user, report_id)
+    if report.kind != "separation":
+        raise Http404
+    response = HttpResponse(separation_pdf(report=report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="separation-{report.pk}.pdf"'
     return response
 
 

@@ -103,6 +103,7 @@ REPORT_REQUEST = PolymorphicProxySerializer(
         s.HireRequestSerializer,
         s.ExitRequestSerializer,
         s.PayChangeRequestSerializer,
+        s.SeparationRequestSerializer,
         s.WorkplaceReportRequestSerializer,
     ],
     resource_type_field_name="kind",

@@ -22,6 +22,7 @@ class ReportKind(models.TextChoices):
     WORKPLACE_CHANGE = "workplace_change", _("사업장 내용변경")
     WORKPLACE_CLOSURE = "workplace_closure", _("사업장 탈퇴(소멸)")
     PAY_CHANGE = "pay_change", _("보수월액 변경")
+    SEPARATION = "separation", _("이직확인서")
 
 
 class ReportStatus(models.TextChoices):

@@ -136,6 +136,28 @@ class PayChangeRequestSerializer(RequestSerializer):
     monthly_wage = serializers.IntegerField(min_value=0)
 
 
+class WageMonthSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField(min_value=1, max_value=31)
+    wages = serializers.IntegerField(min_value=0, help_text="그 구간의 임금총액(원)")
+
+
+class SeparationRequestSerializer(RequestSerializer):
+    kind = serializers.ChoiceField(choices=["separation"])
+    employee_id = serializers.IntegerField()
+    last_working_day = serializers.DateField()
+    reason_code = serializers.ChoiceField(
+        choices=["12", "22", "23", "31", "32"],
+        help_text="실업급여를 받을 수 있는 고용보험 상실사유(기준 확인 필요)",
+    )
+    daily_hours = serializers.IntegerField(min_value=1, max_value=24, help_text="1일 소정근로시간")
+    insured_days = serializers.IntegerField(min_value=0, help_text="피보험단위기간(일)")
+    wage_months = WageMonthSerializer(
+        many=True, help_text="평균임금 산정 기간(이직 전 3개월), 1~4개 구간"
+    )
+
+
 class WorkplaceReportRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(
         choices=["workplace_registration", "workplace_change", "workplace_closure"]

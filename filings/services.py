@@ -28,6 +28,7 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.selectors import agencies_holding, coverage_where_held
+from filings.separation import separation_clean
 from filings.signals import bill_inputs_changed
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
@@ -92,6 +93,7 @@ def _file_new(
         ReportKind.HIRE: _hire_prepare,
         ReportKind.EXIT: _exit_prepare,
         ReportKind.PAY_CHANGE: _pay_change_prepare,
+        ReportKind.SEPARATION: _separation_prepare,
         ReportKind.WORKPLACE_REGISTRATION: _workplace_prepare,
         ReportKind.WORKPLACE_CHANGE: _workplace_prepare,
         ReportKind.WORKPLACE_CLOSURE: _workplace_prepare,
@@ -315,6 +317,38 @@ def _pay_change_prepare(
         kind=kind,
         event_date=date.fromisoformat(cleaned["effective_date"]),
         data=cleaned,
+        employee=employee,
+        coverage=coverage,
+        supersedes=supersedes,
+    )
+    return report, None
+
+
+def _separation_prepare(
+    *,
+    actor: User,
+    workplace: Workplace,
+    kind: str,
+    data: dict,
+    supersedes: Report | None,
+) -> tuple[Report, Employee | None]:
+    """이직확인서: to employment insurance only, for someone whose EI loss reason can give
+    unemployment benefit (filings.separation)."""
+    cleaned = separation_clean(data)
+    employee = _employee_of(workplace, cleaned.employee_id)
+    coverage = {
+        code: {
+            "covered": code == "employment",
+            "reason": "이직확인서는 고용보험(근로복지공단)에만 제출합니다.",
+        }
+        for code in agency_codes()
+    }
+    report = _new_report(
+        actor=actor,
+        workplace=workplace,
+        kind=kind,
+        event_date=cleaned.last_working_day + timedelta(days=1),
+        data=cleaned.report_data(),
         employee=employee,
         coverage=coverage,
         supersedes=supersedes,

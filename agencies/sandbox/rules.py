@@ -36,6 +36,7 @@ PERSON_FORMS = {
     "pay_change",
     "loss_cancel",
     "pay_change_cancel",
+    "separation",
 }
 WORKPLACE_FORMS = {"workplace_registration", "workplace_change", "workplace_closure"}
 PAY_FIELD = {
@@ -234,6 +235,10 @@ def check_message(agency: str, payload: Any, *, today: date) -> Violation | None
         elif form == "loss_cancel":
             _date(payload, "loss_date", today)
             _cancel(agency, payload, today, codes=LOSS_CANCEL)
+        elif form == "separation":
+            _date(payload, "separation_date", today)
+            _code(payload, "loss_reason_code", EI_LOSS, "E131", "상실사유 코드")
+            _amount(payload, "average_daily_wage")
         elif form == "pay_change_cancel":
             _date(payload, "effective_date", today)
             _cancel(agency, payload, today, codes={})
@@ -271,6 +276,10 @@ def judge(
     if form == "acquisition":
         if acquired_on is not None:
             return Verdict("rejected", "E102", "이미 자격을 취득한 가입자입니다.")
+        return Verdict("accepted")
+    if form == "separation":
+        if acquired_on is None and lost_acquired_on is None:
+            return Verdict("rejected", "E103", "자격을 취득한 기록이 없는 가입자입니다.")
         return Verdict("accepted")
     if form == "loss_cancel":
         if acquired_on is not None or lost_acquired_on is None:
