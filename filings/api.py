@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -34,6 +38,7 @@ from filings.models import (
 )
 from filings.periods import periods_of
 from filings.selectors import report_as_dict, report_get_for, submission_as_dict
+from filings.separation import separation_prefill
 from filings.services import report_cancel, report_correct, report_file
 from portal.access import Action, employee_get_for
 from portal.api.access import api_caller, api_check_scope, api_workplace
@@ -377,3 +382,37 @@ class EmployeePeriodsView(APIView):
                 for p in periods_of(employee_id=employee.pk)
             ]
         )
+
+
+class EmployeeSeparationPrefillView(APIView):
+    @extend_schema(
+        tags=["employees"],
+        parameters=[
+            OpenApiParameter(
+                "last_working_day",
+                OpenApiTypes.DATE,
+                required=False,
+                description="마지막 근무일(기본: 근로자의 마지막 근무일, 없으면 어제)",
+            )
+        ],
+        responses={200: s.SeparationPrefillSerializer, **_errors(400, 403, 404)},
+        summary="이직확인서 초안: 이직 전 3개월의 임금과 피보험단위기간을 포털 자료로 채움",
+        description="reason_code를 더하고 고쳐서 POST /workplaces/{id}/reports/ 로 내세요.",
+    )
+    def get(self, request: Request, employee_id: int) -> Response:
+        employee = employee_get_for(request.user, employee_id, action=Action.VIEW)
+        api_check_scope(request, employee.workplace_id)
+        raw = request.query_params.get("last_working_day")
+        last_day = employee.last_working_day or (timezone.localdate() - timedelta(days=1))
+        if raw:
+            try:
+                last_day = date.fromisoformat(raw)
+            except ValueError:
+                raise FieldErrors(
+                    {"last_working_day": [("date_format", "날짜는 YYYY-MM-DD로 적어 주세요.")]}
+                ) from None
+        if employee.hire_date and last_day < employee.hire_date:
+            raise FieldErrors(
+                {"last_working_day": [("before_hire", "마지막 근무일이 입사일보다 빠릅니다.")]}
+            )
+        return Response(separation_prefill(employee=employee, last_working_day=last_day))

@@ -55,6 +55,11 @@ urlpatterns = [
         api.EmployeePeriodsView.as_view(),
         name="api-employee-periods",
     ),
+    path(
+        "employees/<int:employee_id>/separation-prefill/",
+        api.EmployeeSeparationPrefillView.as_view(),
+        name="api-employee-separation-prefill",
+    ),
     path("reports/<int:report_id>/", api.ReportDetailView.as_view(), name="api-report"),
     path(
         "reports/<int:report_id>/submissions/",

@@ -158,6 +158,12 @@ class SeparationRequestSerializer(RequestSerializer):
     )
 
 
+class SeparationPrefillSerializer(SeparationRequestSerializer):
+    """The draft: everything but the loss reason, which the employer adds."""
+
+    reason_code = serializers.ChoiceField(choices=["12", "22", "23", "31", "32"], required=False)
+
+
 class WorkplaceReportRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(
         choices=["workplace_registration", "workplace_change", "workplace_closure"]

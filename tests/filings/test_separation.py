@@ -32,7 +32,11 @@ def test_a_separation_report_goes_to_employment_insurance_only_with_the_average_
     api_client, owner, workplace, sandbox, verified_client
 ):
     employee, last_day = _separated(api_client, workplace)
-    body = separation_prefill(employee=employee, last_working_day=last_day)
+    prefill = api_client.get(f"/api/v1/employees/{employee.pk}/separation-prefill/")
+    assert prefill.status_code == 200, prefill.content
+    body = prefill.json()
+    assert body["last_working_day"] == last_day.isoformat()
+    assert body["wage_months"][-1]["end"] == last_day.isoformat()
     body["reason_code"] = "23"
     report = _post(api_client, workplace, body)
     assert {s["agency"] for s in report["submissions"]} == {"employment"}
