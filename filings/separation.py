@@ -16,7 +16,8 @@ from filings.validation import parse_date, parse_int
 from portal.errors import FieldErrors
 from portal.models import Employee
 
-BENEFIT_REASONS = frozenset({"12", "22", "23", "31", "32"})
+BENEFIT_REASON_CHOICES = ["12", "22", "23", "31", "32"]
+BENEFIT_REASONS = frozenset(BENEFIT_REASON_CHOICES)
 MAX_WAGE_MONTHS = 4
 
 

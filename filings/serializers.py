@@ -10,6 +10,7 @@ from rest_framework import serializers
 from agencies.codes import EI_LOSS_REASONS
 from agencies.registry import agency_codes
 from filings.coverage import EMPLOYMENT_TYPES
+from filings.separation import BENEFIT_REASON_CHOICES
 from filings.validation import HEALTH_ACQUISITION_CHOICES
 
 _NULL_MEANS_ABSENT = "null_means_absent"
@@ -148,7 +149,7 @@ class SeparationRequestSerializer(RequestSerializer):
     employee_id = serializers.IntegerField()
     last_working_day = serializers.DateField()
     reason_code = serializers.ChoiceField(
-        choices=["12", "22", "23", "31", "32"],
+        choices=BENEFIT_REASON_CHOICES,
         help_text="실업급여를 받을 수 있는 고용보험 상실사유(기준 확인 필요)",
     )
     daily_hours = serializers.IntegerField(min_value=1, max_value=24, help_text="1일 소정근로시간")
@@ -161,7 +162,7 @@ class SeparationRequestSerializer(RequestSerializer):
 class SeparationPrefillSerializer(SeparationRequestSerializer):
     """The draft: everything but the loss reason, which the employer adds."""
 
-    reason_code = serializers.ChoiceField(choices=["12", "22", "23", "31", "32"], required=False)
+    reason_code = serializers.ChoiceField(choices=BENEFIT_REASON_CHOICES, required=False)
 
 
 class WorkplaceReportRequestSerializer(RequestSerializer):

@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
         "HireKindEnum": ["hire"],
         "ExitKindEnum": ["exit"],
         "PayChangeKindEnum": ["pay_change"],
+        "SeparationKindEnum": ["separation"],
+        "BenefitReasonCodeEnum": "filings.separation.BENEFIT_REASON_CHOICES",
         "WorkplaceReportKindEnum": [
             "workplace_registration",
             "workplace_change",
