@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import time
 from datetime import date
 from typing import Any
 
-from throwaway_db import database_create, database_drop, django_setup
+from throwaway_db import database_create_from_env, database_drop, django_setup, verdict
 
 PEOPLE = 10_000
 RUNS = 3
@@ -159,15 +158,8 @@ def read_back(batch: Any, owner: Any, content: bytes) -> tuple[float, float, dic
     return parsed, time.perf_counter() - started, counts
 
 
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
-
-
 def main() -> None:
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...).")
-    url = database_create(base_url)
+    url = database_create_from_env()
     try:
         django_setup(url)
         workplace, owner = data_create()

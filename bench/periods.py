@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 from datetime import date, timedelta
 from typing import Any
 
-from throwaway_db import database_create, database_drop, django_setup
+from throwaway_db import database_create_from_env, database_drop, django_setup, verdict
 
 WORKPLACES = 100
 PEOPLE_PER_WORKPLACE = 200
@@ -204,15 +203,8 @@ def bill_run(workplaces: list) -> tuple[float, int]:
     return elapsed, BillLine.objects.count()
 
 
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
-
-
 def main() -> None:
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...).")
-    url = database_create(base_url)
+    url = database_create_from_env()
     try:
         django_setup(url)
         workplaces, period_count = data_create()

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
 from datetime import date
 
-from throwaway_db import database_create, database_drop, django_setup
+from throwaway_db import database_create_from_env, database_drop, django_setup, verdict
 
 WORKPLACES = 100
 EMPLOYEES_PER_WORKPLACE = 100
@@ -116,15 +115,8 @@ def calculator_run() -> float:
     return CALCULATOR_QUOTES / (time.perf_counter() - started)
 
 
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
-
-
 def main() -> None:
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...).")
-    url = database_create(base_url)
+    url = database_create_from_env()
     try:
         django_setup(url)
         workplaces = data_create()

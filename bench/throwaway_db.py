@@ -19,6 +19,18 @@ def _admin_connection(url: str) -> psycopg2.extensions.connection:
     return connection
 
 
+def database_create_from_env() -> str:
+    """A throwaway database beside DATABASE_URL's (which must be PostgreSQL); its URL."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...).")
+    return database_create(base_url)
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
 def database_create(url: str) -> str:
     parts = urlsplit(url)
     base = parts.path.lstrip("/") or "portal"

@@ -48,7 +48,8 @@ from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, NotFound
 
 
-def _ip(request: Request) -> str | None:
+# Shared with the api_<topic> modules split out of this one.
+def request_ip(request: Request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
@@ -69,7 +70,7 @@ ERRORS = {
 }
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in (*codes, 401, 429)}
 
 
@@ -78,7 +79,7 @@ class CoverageView(APIView):
     @extend_schema(
         tags=["coverage"],
         request=s.CoverageRequestSerializer,
-        responses={200: s.CoverageResponseSerializer, **_errors(400, 403, 415)},
+        responses={200: s.CoverageResponseSerializer, **error_responses(400, 403, 415)},
         summary="보험별 적용 여부와 이유",
     )
     def post(self, request: Request) -> Response:
@@ -152,7 +153,7 @@ class WorkplaceReportsView(ListAPIView):
 
     @extend_schema(
         tags=["reports"],
-        responses={200: s.ReportSerializer(many=True), **_errors(400, 403, 404)},
+        responses={200: s.ReportSerializer(many=True), **error_responses(400, 403, 404)},
         summary="사업장의 신고 목록(상태·종류·기관·기간으로 거르기, 페이지 나눔)",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -166,7 +167,7 @@ class WorkplaceReportsView(ListAPIView):
         request=REPORT_REQUEST,
         responses={
             201: s.ReportSerializer,
-            **_errors(400, 403, 404, 415),
+            **error_responses(400, 403, 404, 415),
             422: OpenApiResponse(
                 s.ErrorSerializer, description="Idempotency-Key를 다른 본문에 재사용"
             ),
@@ -180,7 +181,7 @@ class WorkplaceReportsView(ListAPIView):
             workplace=workplace,
             data=_json_object(request),
             idempotency_key=request.headers.get(IDEMPOTENCY_HEADER) or None,
-            ip=_ip(request),
+            ip=request_ip(request),
         )
         if report.workplace_id != workplace.pk:
             raise IdempotencyKeyMismatch(
@@ -199,7 +200,7 @@ class WorkplaceReportsView(ListAPIView):
 class ReportDetailView(APIView):
     @extend_schema(
         tags=["reports"],
-        responses={200: s.ReportDetailSerializer, **_errors(403, 404)},
+        responses={200: s.ReportDetailSerializer, **error_responses(403, 404)},
         summary="신고 상세와 기관별 처리 이력",
     )
     def get(self, request: Request, report_id: int) -> Response:
@@ -215,7 +216,7 @@ class ReportCancelView(APIView):
         request=None,
         responses={
             200: s.ReportDetailSerializer,
-            **_errors(400, 403, 404, 415),
+            **error_responses(400, 403, 404, 415),
             409: OpenApiResponse(s.ErrorSerializer, description="지금 상태에서는 취소할 수 없음"),
         },
         summary="신고 취소(이미 접수한 기관에는 취소 신고를 보냄)",
@@ -223,7 +224,7 @@ class ReportCancelView(APIView):
     def post(self, request: Request, report_id: int) -> Response:
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
-        report = report_cancel(actor=api_caller(request), report=report, ip=_ip(request))
+        report = report_cancel(actor=api_caller(request), report=report, ip=request_ip(request))
         report = report_get_for(request.user, report.pk)
         return Response(report_as_dict(report, with_events=True))
 
@@ -231,7 +232,7 @@ class ReportCancelView(APIView):
 class ReportSubmissionsView(APIView):
     @extend_schema(
         tags=["reports"],
-        responses={200: s.SubmissionWithAttemptsSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.SubmissionWithAttemptsSerializer(many=True), **error_responses(403, 404)},
         summary="기관별 신고와 전송 시도 기록(요청·응답, 상태 코드, 소요 시간)",
     )
     def get(self, request: Request, report_id: int) -> Response:
@@ -275,7 +276,7 @@ class ReportCorrectView(APIView):
         request=REPORT_REQUEST,
         responses={
             201: s.ReportSerializer,
-            **_errors(400, 403, 404, 415),
+            **error_responses(400, 403, 404, 415),
             409: OpenApiResponse(
                 s.ErrorSerializer, description="취소·정정된 신고는 정정할 수 없음"
             ),
@@ -287,7 +288,10 @@ class ReportCorrectView(APIView):
         report = report_get_for(request.user, report_id, action=Action.FILE)
         api_check_scope(request, report.workplace_id)
         new = report_correct(
-            actor=api_caller(request), report=report, data=_json_object(request), ip=_ip(request)
+            actor=api_caller(request),
+            report=report,
+            data=_json_object(request),
+            ip=request_ip(request),
         )
         new = report_get_for(request.user, new.pk)
         return Response(report_as_dict(new), status=status.HTTP_201_CREATED)
@@ -303,7 +307,7 @@ class WorkplaceBulkReportsView(APIView):
         responses={
             200: OpenApiResponse(s.BulkUploadSerializer, description="같은 파일을 이미 올림"),
             201: s.BulkUploadSerializer,
-            **_errors(400, 403, 404, 415),
+            **error_responses(400, 403, 404, 415),
         },
         summary="일괄 신고: CSV/XLSX 검증(dry_run) 또는 검증 후 오류 없는 행 모두 신고",
         description=(
@@ -324,10 +328,10 @@ class WorkplaceBulkReportsView(APIView):
             content=upload_file.read(),
             filename=upload_file.name or "",
             kind=form.validated_data.get("kind"),
-            ip=_ip(request),
+            ip=request_ip(request),
         )
         if not form.validated_data["dry_run"] and upload.valid_rows:
-            bulk_file_start(actor=api_caller(request), upload=upload, ip=_ip(request))
+            bulk_file_start(actor=api_caller(request), upload=upload, ip=request_ip(request))
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(bulk_as_dict(upload, reused=reused), status=code)
 
@@ -335,7 +339,7 @@ class WorkplaceBulkReportsView(APIView):
 class WorkplaceBulkReportDetailView(APIView):
     @extend_schema(
         tags=["bulk"],
-        responses={200: s.BulkUploadSerializer, **_errors(403, 404)},
+        responses={200: s.BulkUploadSerializer, **error_responses(403, 404)},
         summary="일괄 신고 진행 상황과 행별 오류",
     )
     def get(self, request: Request, workplace_id: int, upload_id: int) -> Response:
@@ -360,7 +364,7 @@ def not_found(request: Any, exception: Exception | None = None) -> Any:
 class EmployeePeriodsView(APIView):
     @extend_schema(
         tags=["employees"],
-        responses={200: s.InsuredPeriodSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.InsuredPeriodSerializer(many=True), **error_responses(403, 404)},
         summary="근로자의 기관별 자격 이력(기관이 처리완료한 취득·상실만)",
         description=(
             "기관이 받아들인 자격취득·상실·취소만 반영합니다. 신고 중이거나 반려된 신고는 "
@@ -395,7 +399,7 @@ class EmployeeSeparationPrefillView(APIView):
                 description="마지막 근무일(기본: 근로자의 마지막 근무일, 없으면 어제)",
             )
         ],
-        responses={200: s.SeparationPrefillSerializer, **_errors(400, 403, 404)},
+        responses={200: s.SeparationPrefillSerializer, **error_responses(400, 403, 404)},
         summary="이직확인서 초안: 이직 전 3개월의 임금과 피보험단위기간을 포털 자료로 채움",
         description="reason_code를 더하고 고쳐서 POST /workplaces/{id}/reports/ 로 내세요.",
     )

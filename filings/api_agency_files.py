@@ -27,7 +27,7 @@ from filings.agency_files import (
     agency_files_for,
     agency_files_gather,
 )
-from filings.api import _errors, _ip
+from filings.api import error_responses, request_ip
 from filings.models import AgencyFile
 from portal.access import Action
 from portal.api.access import api_caller, api_workplace
@@ -87,7 +87,7 @@ class ResultCountsSerializer(serializers.Serializer):
 class WorkplaceAgencyFilesView(APIView):
     @extend_schema(
         tags=["agency-files"],
-        responses={200: AgencyFileSerializer(many=True), **_errors(403, 404)},
+        responses={200: AgencyFileSerializer(many=True), **error_responses(403, 404)},
         summary="신고 파일 목록(신고 방식이 file인 사업장)",
     )
     def get(self, request: Request, workplace_id: int) -> Response:
@@ -98,7 +98,7 @@ class WorkplaceAgencyFilesView(APIView):
     @extend_schema(
         tags=["agency-files"],
         request=None,
-        responses={201: AgencyFileSerializer(many=True), **_errors(400, 403, 404, 409)},
+        responses={201: AgencyFileSerializer(many=True), **error_responses(400, 403, 404, 409)},
         summary="지금 신고 파일 만들기: 대기 중인 취득·상실 신고를 양식별 새 파일로 모음",
         description=(
             "아직 어느 파일에도 들지 않은 대기(queued) 신고만 모읍니다. 한 신고는 한 파일에만 "
@@ -107,7 +107,9 @@ class WorkplaceAgencyFilesView(APIView):
     )
     def post(self, request: Request, workplace_id: int) -> Response:
         workplace = api_workplace(request, workplace_id, action=Action.FILE)
-        made = agency_files_gather(workplace=workplace, actor=api_caller(request), ip=_ip(request))
+        made = agency_files_gather(
+            workplace=workplace, actor=api_caller(request), ip=request_ip(request)
+        )
         return Response([agency_file_as_dict(f) for f in made], status=status.HTTP_201_CREATED)
 
 
@@ -118,7 +120,7 @@ class AgencyFileXlsxView(APIView):
 
     @extend_schema(
         tags=["agency-files"],
-        responses={(200, XLSX): OpenApiTypes.BINARY, **_errors(403, 404)},
+        responses={(200, XLSX): OpenApiTypes.BINARY, **error_responses(403, 404)},
         operation_id="v1_agency_files_xlsx_retrieve",
         summary="신고 파일 내려받기(XLSX, 4insure 엑셀 일괄신고 양식)",
         description=(
@@ -129,7 +131,7 @@ class AgencyFileXlsxView(APIView):
     def get(self, request: Request, agency_file_id: int) -> HttpResponse:
         agency_file = _agency_file(request, agency_file_id)
         content, filename = agency_file_xlsx(
-            agency_file=agency_file, actor=api_caller(request), ip=_ip(request)
+            agency_file=agency_file, actor=api_caller(request), ip=request_ip(request)
         )
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -146,7 +148,7 @@ class AgencyFileResultView(APIView):
             "application/json": ResultJsonSerializer,
             "multipart/form-data": ResultFileSerializer,
         },
-        responses={200: ResultCountsSerializer, **_errors(400, 403, 404, 415)},
+        responses={200: ResultCountsSerializer, **error_responses(400, 403, 404, 415)},
         summary="신고 파일의 결과 기록: 접수번호와 사람·기관별 처리완료/반려",
         description=(
             "JSON: {receipt_number, rows: [{report_id, agency, status, message}]}. 또는 "
@@ -175,7 +177,7 @@ class AgencyFileResultView(APIView):
             actor=api_caller(request),
             receipt_number=form.validated_data["receipt_number"],
             rows=rows,
-            ip=_ip(request),
+            ip=request_ip(request),
         )
         agency_file.refresh_from_db()
         return Response({**counts, "agency_file": agency_file_as_dict(agency_file)})

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from filings import serializers as s
-from filings.api import _errors, _ip
+from filings.api import error_responses, request_ip
 from filings.bulk import bulk_as_dict
 from filings.history import history_columns, history_import, history_template, history_validate
 from filings.models import BulkUpload
@@ -52,7 +52,7 @@ class WorkplaceHistoryImportView(APIView):
         responses={
             200: OpenApiResponse(HistoryUploadSerializer, description="같은 파일을 이미 올림"),
             201: HistoryUploadSerializer,
-            **_errors(400, 403, 404, 409, 415),
+            **error_responses(400, 403, 404, 409, 415),
         },
         summary="가입 이력 가져오기: 포털 이전부터 가입된 근로자의 보험별 취득·상실일(CSV/XLSX)",
         description=(
@@ -75,11 +75,13 @@ class WorkplaceHistoryImportView(APIView):
             workplace=workplace,
             content=upload_file.read(),
             filename=upload_file.name or "",
-            ip=_ip(request),
+            ip=request_ip(request),
         )
         ready = upload.status == BulkUpload.Status.VALIDATED and upload.total_rows
         if not form.validated_data["dry_run"] and ready and not upload.error_rows:
-            upload = history_import(actor=api_caller(request), upload=upload, ip=_ip(request))
+            upload = history_import(
+                actor=api_caller(request), upload=upload, ip=request_ip(request)
+            )
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(bulk_as_dict(upload, reused=reused), status=code)
 
@@ -97,7 +99,7 @@ class HistoryTemplateView(APIView):
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, XLSX): OpenApiTypes.BINARY,
-            **_errors(404),
+            **error_responses(404),
         },
         operation_id="v1_insured_history_template_retrieve",
         summary="가입 이력 양식 내려받기(CSV 또는 XLSX, 예시 한 행)",

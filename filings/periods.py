@@ -219,8 +219,9 @@ def periods_import(
         if losses and None not in losses:
             last = max(d for d in losses if d is not None)
             # The loss date is the day after the last working day (자격상실일).
-            last_day = date.fromordinal(last.toordinal() - 1)
-            _employee_lost_if_insured_nowhere(employee_id=employee_id, on=last, last_day=last_day)
+            _employee_lost_if_insured_nowhere(
+                employee_id=employee_id, on=last, last_day=last - timedelta(days=1)
+            )
     if rows:
         # Like an accepted answer: bills from the first imported month, and the agencies
         # checked against each other (an import may hold someone at some agencies only).

@@ -34,7 +34,7 @@ from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
 from portal.fingerprint import fingerprint_of
-from portal.models import Employee, EmploymentType, Workplace
+from portal.models import DeliveryChannel, Employee, EmploymentType, Workplace
 from portal.outbox import task_publish_after_commit
 from portal.services import audit_record, constraint_violated, employee_set_rrn
 
@@ -441,9 +441,10 @@ def _fan_out(report: Report, *, actor: User, ip: str | None) -> list[str]:
             )
         )
     ReportEvent.objects.bulk_create(events)
-    if submissions:
+    if submissions and report.workplace.delivery_channel != DeliveryChannel.FILE:
         # One task for the report's fresh submissions. The queued rows are their own outbox:
-        # if this publish is lost, filings.delivery.submissions_due finds them.
+        # if this publish is lost, filings.delivery.submissions_due finds them. A workplace
+        # that files by upload file sends nothing: filings.agency_files gathers its rows.
         task_publish_after_commit(task=SEND_MANY_TASK, args=[[sub.pk for sub in submissions]])
     audit_record(
         actor=actor,
