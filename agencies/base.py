@@ -28,6 +28,8 @@ FILING_KINDS = (
     "exit_cancel",
     "pay_change_cancel",
     "separation",
+    "daily_work",
+    "annual_wage",
 )
 RECEIPT_STATUSES = ("received", "accepted", "rejected")
 RESULT_STATUSES = ("received", "accepted", "rejected", "unknown")
@@ -105,9 +107,11 @@ class AgencyAdapter(ABC):
 
     def covers(self, coverage: dict[str, Any]) -> bool:
         """Whether a report with this coverage (filings.coverage's answer, by agency code) is
-        filed here. Default: the coverage decision for this agency's code."""
+        filed here. Default: the coverage decision for this agency's code, unless it names
+        another report that carries the insurance (`via`, e.g. a daily worker's monthly
+        근로내용확인신고 instead of an acquisition)."""
         decision = coverage.get(self.code)
-        return bool(decision and decision.get("covered"))
+        return bool(decision and decision.get("covered") and not decision.get("via"))
 
     # -- building the message ------------------------------------------------------------
 
@@ -143,6 +147,12 @@ class AgencyAdapter(ABC):
         elif filing.kind == "pay_change":
             message.update(form="pay_change", person=self.person_block(filing))
             message.update(self.pay_change_fields(filing))
+        elif filing.kind == "daily_work":
+            message.update(form="daily_work", person=self.person_block(filing))
+            message.update(self.daily_work_fields(filing))
+        elif filing.kind == "annual_wage":
+            message.update(form="annual_wage", person=self.person_block(filing))
+            message.update(self.annual_wage_fields(filing))
         else:
             message.update(form=filing.kind, workplace=self.workplace_block(filing))
             message.update(self.workplace_fields(filing))
@@ -202,6 +212,35 @@ class AgencyAdapter(ABC):
             "insured_days": int(data["insured_days"]),
             "wage_months": list(data["wage_months"]),
             "average_daily_wage": int(data["average_daily_wage"]),
+        }
+
+    def daily_work_fields(self, filing: Filing) -> dict[str, Any]:
+        """근로내용확인신고 (EI and IACI take it): the month, the days worked, hours a day, pay
+        and tax withheld, and the 보험구분 of the row (which of the two insurances it is for)."""
+        data = filing.data
+        return {
+            "month": str(data["month"]),
+            "insurance_class": str(data["insurance_class"]),
+            "days": list(data["days"]),
+            "work_days": int(data["work_days"]),
+            "daily_hours": json_number(Decimal(str(data["daily_hours"]))),
+            "wages": int(data["wages"]),
+            "total_pay": int(data["total_pay"]),
+            "nontaxable": int(data["nontaxable"]),
+            "income_tax": int(data["income_tax"]),
+            "local_tax": int(data["local_tax"]),
+            "separation_code": str(data.get("separation_code") or ""),
+        }
+
+    def annual_wage_fields(self, filing: Filing) -> dict[str, Any]:
+        """보수총액신고 (EI, IACI) and 보수총액 통보 (NHIS): the year's total pay and the months
+        worked, with the month-by-month figures it was summed from."""
+        data = filing.data
+        return {
+            "year": int(data["year"]),
+            "total_wages": int(data["total_wages"]),
+            "months_worked": int(data["months_worked"]),
+            "months": list(data["months"]),
         }
 
     def pay_change_cancel_fields(self, filing: Filing) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Filing by upload file (delivery channel `file`): batches in an agency portal's bulk layout.
 
 A workplace whose channel is `file` never sends over HTTP (filings.delivery.over_http). Its
-ready hire and exit submissions are gathered into batches, one per layout (4insure 자격취득신고,
-자격상실신고); a submission joins at most one batch (AgencyFileRow is one-to-one). The user
+ready submissions are gathered into batches, one per layout (4insure 자격취득신고, 자격상실신고,
+보수총액신고; the 고용·산재 토탈서비스 근로내용확인신고); a submission joins at most one batch
+(AgencyFileRow is one-to-one). The user
 downloads the workbook, built on each download from the encrypted employees (the full resident
 number is in it, so every download is a 접속기록), uploads it to 4insure, and records the outcome:
 the 접수번호 (the batch's submissions become `received`: filed) and per person 처리완료 or 반려,
@@ -30,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.base import Filing, Receipt, Result
+from agencies.base import AgencyAdapter, Filing, Receipt, Result
 from agencies.registry import adapter_for
 from filings.bulk import MAX_FILE_BYTES, MAX_ROWS, bulk_parse
 from filings.delivery import (
@@ -56,12 +57,15 @@ from portal.models import AccessRecord, DeliveryChannel, Workplace
 from portal.services import PermissionDeniedError, audit_record, rrn_index
 
 LAYOUT_DIR = Path(__file__).parent / "layouts"
-AGENCY_PORTAL = "4insure"
 # The layout version new batches use; older batches keep theirs (their files stay readable).
 CURRENT_LAYOUTS: dict[str, tuple[str, int]] = {
     ReportKind.HIRE: ("4insure_acquisition", 1),
     ReportKind.EXIT: ("4insure_loss", 1),
+    ReportKind.DAILY_WORK: ("comwel_daily_work", 1),
+    ReportKind.ANNUAL_WAGE: ("4insure_annual_wage", 1),
 }
+# Where the user uploads each layout's file.
+AGENCY_PORTALS = {"4insure": "4대사회보험 정보연계센터", "comwel": "고용·산재보험 토탈서비스"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERROR_HEADER = "오류메세지"
 WARNING_HEADER = "경고메세지"
@@ -71,7 +75,9 @@ WARNING_HEADER = "경고메세지"
 class Column:
     header: str
     agency: str | None
-    value: str | None  # "person.<x>" or the adapter's field name for `agency`
+    # "person.<x>", "data.<report data key>", "day.<n>" (a day worked), "const.<text>", or the
+    # adapter's field name for `agency`.
+    value: str | None
     format: str
     pad: int | None = None
     role: str | None = None  # "error" | "warning": filled by 4insure, blank in our file
@@ -84,6 +90,7 @@ class Layout:
     title: str
     sheet: str
     report_kind: str
+    agency_portal: str
     columns: tuple[Column, ...]
     nationality_codes: dict[str, str]
 
@@ -113,6 +120,7 @@ def layout_load(code: str, version: int) -> Layout:
         title=raw["title"],
         sheet=raw["sheet"],
         report_kind=raw["report_kind"],
+        agency_portal=raw["agency_portal"],
         columns=columns,
         nationality_codes=codes,
     )
@@ -164,7 +172,7 @@ def agency_files_gather(
                 workplace=workplace,
                 layout=code,
                 layout_version=version,
-                agency_portal=AGENCY_PORTAL,
+                agency_portal=layout_load(code, version).agency_portal,
                 row_count=len({report_id for _, report_id in items}),
                 created_by=actor,
             )
@@ -268,6 +276,8 @@ def _text(value: Any, column: Column) -> Any:
         return str(value).replace("-", "")[:8]
     if fmt == "month":
         return str(value).replace("-", "")[:6]
+    if fmt == "mark":
+        return "1" if value else None
     if fmt == "yn":
         return "Y" if value else "N"
     if fmt == "1_2":
@@ -299,6 +309,15 @@ def _person_values(filing: Filing, layout: Layout) -> dict[str, Any]:
     }
 
 
+def _fields_of(kind: str, adapter: AgencyAdapter) -> Callable[[Filing], dict[str, Any]]:
+    return {
+        ReportKind.HIRE: adapter.acquisition_fields,
+        ReportKind.EXIT: adapter.loss_fields,
+        ReportKind.DAILY_WORK: adapter.daily_work_fields,
+        ReportKind.ANNUAL_WAGE: adapter.annual_wage_fields,
+    }[ReportKind(kind)]
+
+
 def _row(report_subs: list[Submission], layout: Layout) -> list[Any]:
     report = report_subs[0].report
     filing = Filing(
@@ -309,14 +328,11 @@ def _row(report_subs: list[Submission], layout: Layout) -> list[Any]:
         data=dict(report.data),
     )
     common = _person_values(filing, layout)
+    days = set(filing.data.get("days") or ())
     sections: dict[str, dict[str, Any]] = {}
     for sub in report_subs:
-        adapter = adapter_for(sub.agency)
         # The adapters' own fields (codes, dates, pay), so no code is worked out twice.
-        if report.kind == ReportKind.HIRE:
-            sections[sub.agency] = adapter.acquisition_fields(filing)
-        else:
-            sections[sub.agency] = adapter.loss_fields(filing)
+        sections[sub.agency] = _fields_of(report.kind, adapter_for(sub.agency))(filing)
     row: list[Any] = []
     for column in layout.columns:
         if column.role or column.value is None:
@@ -325,6 +341,12 @@ def _row(report_subs: list[Submission], layout: Layout) -> list[Any]:
             row.append(None)  # no submission at that agency in this batch
         elif column.value.startswith("person."):
             row.append(_text(common[column.value], column))
+        elif column.value.startswith("data."):
+            row.append(_text(filing.data.get(column.value[5:]), column))
+        elif column.value.startswith("day."):
+            row.append(_text(int(column.value[4:]) in days, column))
+        elif column.value.startswith("const."):
+            row.append(column.value[6:])
         else:
             value = sections[column.agency or ""].get(column.value)
             row.append(_given_1_2(value) if column.format == "given_1_2" else _text(value, column))

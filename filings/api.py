@@ -110,6 +110,8 @@ REPORT_REQUEST = PolymorphicProxySerializer(
         s.ExitRequestSerializer,
         s.PayChangeRequestSerializer,
         s.SeparationRequestSerializer,
+        s.DailyWorkRequestSerializer,
+        s.AnnualWageRequestSerializer,
         s.WorkplaceReportRequestSerializer,
     ],
     resource_type_field_name="kind",
@@ -159,7 +161,9 @@ class WorkplaceReportsView(ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response([report_as_dict(r) for r in page or []])
+        return self.get_paginated_response(
+            [report_as_dict(r, with_prompts=False) for r in page or []]
+        )
 
     @idempotent
     @extend_schema(

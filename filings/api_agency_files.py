@@ -43,8 +43,13 @@ def _agency_file(request: Request, agency_file_id: int) -> AgencyFile:
 
 class AgencyFileSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    layout = serializers.CharField(help_text="양식과 버전, 예: 4insure_acquisition_v1")
-    agency_portal = serializers.CharField(help_text='올릴 곳: "4insure"(4대사회보험 정보연계센터)')
+    layout = serializers.CharField(
+        help_text="양식과 버전: 4insure_acquisition_v1, 4insure_loss_v1, comwel_daily_work_v1, "
+        "4insure_annual_wage_v1"
+    )
+    agency_portal = serializers.CharField(
+        help_text='올릴 곳: "4insure"(4대사회보험 정보연계센터) 또는 "comwel"(고용·산재보험 토탈서비스, 근로내용확인신고)'
+    )
     rows = serializers.IntegerField(help_text="인원(한 사람이 한 행, 네 보험을 함께)")
     created_at = serializers.DateTimeField()
     downloaded_at = serializers.DateTimeField(allow_null=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from filings import api, api_agency_files, api_discrepancies, api_history
+from filings import api, api_agency_files, api_annual_wage, api_discrepancies, api_history
 
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="api-coverage"),
@@ -49,6 +49,11 @@ urlpatterns = [
         "agency-files/<int:agency_file_id>/result/",
         api_agency_files.AgencyFileResultView.as_view(),
         name="api-agency-file-result",
+    ),
+    path(
+        "workplaces/<int:workplace_id>/annual-wage/",
+        api_annual_wage.WorkplaceAnnualWageView.as_view(),
+        name="api-workplace-annual-wage",
     ),
     path(
         "employees/<int:employee_id>/periods/",

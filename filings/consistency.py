@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -74,7 +75,7 @@ class _Person:
     workplace_id: int
     hire_date: date | None
     expected: set[str]  # coverage says covered: a missing period is a discrepancy
-    ignored: set[str]  # coverage says not covered: never compared
+    ignored: set[str]  # coverage says not covered, or covered via another report: never compared
     # agency -> the latest period there: (acquired_on, lost_on)
     periods: dict[str, tuple[date, date | None]] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
@@ -130,8 +131,13 @@ def _lock(employee_ids: list[int] | None, workplace_ids: list[int] | None) -> No
 
 def _people(employee_ids: list[int] | None, workplace_ids: list[int] | None) -> dict[int, _Person]:
     codes = agency_codes()
-    # The covered flags only, read as text in SQL (not every snapshot with its reasons).
-    flags = {f"cov_{i}": KT(f"coverage__{code}__covered") for i, code in enumerate(codes)}
+    # The covered flags only, read as text in SQL (not every snapshot with its reasons). An
+    # insurance carried by another report (`via`: a daily worker's monthly 근로내용확인신고)
+    # has no period to compare.
+    flags = {
+        f"cov_{i}": Coalesce(KT(f"coverage__{code}__via"), KT(f"coverage__{code}__covered"))
+        for i, code in enumerate(codes)
+    }
     rows = (
         Employee.objects.filter(
             _scope_q(employee_ids, workplace_ids, employee="pk", workplace="workplace_id")
@@ -145,7 +151,9 @@ def _people(employee_ids: list[int] | None, workplace_ids: list[int] | None) -> 
             workplace_id=workplace_id,
             hire_date=hire_date,
             expected={c for c, flag in zip(codes, covered, strict=True) if flag == "true"},
-            ignored={c for c, flag in zip(codes, covered, strict=True) if flag == "false"},
+            ignored={
+                c for c, flag in zip(codes, covered, strict=True) if flag not in ("true", None)
+            },
         )
     return people
 

@@ -59,6 +59,9 @@ class Decision:
     reason: str
     rule: str
     verified: bool = True
+    # The report that carries this insurance instead of 취득/상실 (e.g. "daily_work": a daily
+    # worker's EI and IACI go through the monthly 근로내용확인신고).
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Coverage:
             }
             if isinstance(d, EmploymentDecision):
                 item["unemployment_benefit"] = d.unemployment_benefit
+            if d.via:
+                item["via"] = d.via
             out[name] = item
         return out
 
@@ -360,10 +365,21 @@ def _health(f: _Facts) -> Decision:
 
 
 def _ei(
-    covered: bool, reason: str, rule: str, *, benefit: bool | None = None, verified: bool = True
+    covered: bool,
+    reason: str,
+    rule: str,
+    *,
+    benefit: bool | None = None,
+    verified: bool = True,
+    via: str = "",
 ) -> EmploymentDecision:
     return EmploymentDecision(
-        covered, reason, rule, verified, covered if benefit is None else benefit
+        covered,
+        reason,
+        rule,
+        verified,
+        via=via,
+        unemployment_benefit=covered if benefit is None else benefit,
     )
 
 
@@ -422,9 +438,10 @@ def _employment(f: _Facts) -> EmploymentDecision:
     if f.daily:
         return _ei(
             True,
-            "일용근로자는 근로시간과 관계없이 고용보험 적용 대상이며 매월 근로내용확인신고로 "
-            "신고합니다(고용보험법 제10조①2 단서).",
+            "일용근로자는 근로시간과 관계없이 고용보험 적용 대상이며 취득·상실 신고 대신 매월 "
+            "근로내용확인신고로 신고합니다(고용보험법 제10조①2 단서, 시행령 제7조).",
             "ei.daily",
+            via="daily_work",
         )
     if f.foreign:
         return _ei(
@@ -479,6 +496,14 @@ def _industrial_accident(f: _Facts) -> Decision:
             "대표자는 근로자가 아니므로 산재보험 적용 대상이 아닙니다"
             "(산업재해보상보험법 제5조2호).",
             "iaci.representative",
+        )
+    if f.daily:
+        return Decision(
+            True,
+            "일용근로자도 산재보험 적용 대상이며 취득·상실 신고 대신 매월 근로내용확인신고로 "
+            "신고합니다(산업재해보상보험법 제6조, 신고 방식은 기준 확인 필요).",
+            "iaci.daily",
+            via="daily_work",
         )
     if f.foreign:
         return Decision(

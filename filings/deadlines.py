@@ -16,7 +16,8 @@ import holidays
 from agencies.base import FILING_KINDS
 from agencies.registry import agency_codes, insurance_labels
 
-# What agencies take as filings, and the reports with a deadline the portal does not file yet.
+# What agencies take as filings; the two older names are the annual and daily reports' rules
+# under the names callers used before those reports became report kinds.
 KINDS = (*FILING_KINDS, "annual_wage_report", "daily_work_report")
 
 _WEEKDAYS = "월화수목금토일"
@@ -140,6 +141,9 @@ def _rules() -> dict[tuple[str, str], _Rule]:
             "근로한 달의 다음 달 15일까지 근로내용확인신고",
             "고용보험법 시행령 제7조·보험료징수법(조문 미확인); 실무 자료 다수 일치",
         )
+    for (agency, kind), rule in list(r.items()):
+        if kind in ("annual_wage_report", "daily_work_report"):
+            r[agency, kind.removesuffix("_report")] = rule
     return r
 
 

@@ -23,6 +23,8 @@ class ReportKind(models.TextChoices):
     WORKPLACE_CLOSURE = "workplace_closure", _("사업장 탈퇴(소멸)")
     PAY_CHANGE = "pay_change", _("보수월액 변경")
     SEPARATION = "separation", _("이직확인서")
+    DAILY_WORK = "daily_work", _("근로내용확인신고")
+    ANNUAL_WAGE = "annual_wage", _("보수총액신고")
 
 
 class ReportStatus(models.TextChoices):

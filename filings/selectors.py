@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.registry import agency_codes, insurance_labels
+from filings.daily_work import AcquisitionPrompt, acquisition_prompts
 from filings.models import (
     InsuredPeriod,
     Report,
@@ -69,9 +70,14 @@ def submission_as_dict(sub: Submission) -> dict[str, Any]:
 
 
 def report_as_dict(
-    report: Report, *, with_events: bool = False, submissions: list[Submission] | None = None
+    report: Report,
+    *,
+    with_events: bool = False,
+    submissions: list[Submission] | None = None,
+    with_prompts: bool = True,
 ) -> dict[str, Any]:
-    """`submissions`: the report's rows if the caller holds all of them (e.g. just written)."""
+    """`submissions`: the report's rows if the caller holds all of them (e.g. just written).
+    `with_prompts`: a daily_work report's acquisition prompts (a query each: not for lists)."""
     if submissions is None:
         submissions = list(report.submissions.all())
     subs = sorted(submissions, key=lambda s: (s.action != "file", agency_order(s.agency)))
@@ -94,6 +100,8 @@ def report_as_dict(
             submission_as_dict(s) for s in subs if s.action == Submission.Action.CANCEL
         ],
     }
+    if with_prompts and report.kind == ReportKind.DAILY_WORK:
+        out["acquisition_prompts"] = [asdict(p) for p in daily_work_prompts(report=report)]
     if with_events:
         events = ReportEvent.objects.filter(report=report).order_by("at", "id")
         out["events"] = [
@@ -217,6 +225,16 @@ def agencies_holding(*, employee_id: int) -> set[str]:
     acquisition is accepted: where an exit or a pay change has something to act on."""
     standing = insurance_standing_for(employee_ids=[employee_id])[employee_id]
     return {s.agency for s in standing if s.state in ("insured", "pending")}
+
+
+def daily_work_prompts(*, report: Report) -> list[AcquisitionPrompt]:
+    """The NPS/NHIS acquisitions a daily worker's month calls for and that are not filed yet;
+    none for a report withdrawn or corrected (its revision carries the month)."""
+    if report.cancelled_at or report.corrected_at or not report.employee_id:
+        return []
+    return acquisition_prompts(
+        data=report.data, held=agencies_holding(employee_id=report.employee_id)
+    )
 
 
 def coverage_where_held(*, coverage: dict[str, Any], held: set[str]) -> dict[str, Any]:

@@ -165,6 +165,66 @@ class SeparationPrefillSerializer(SeparationRequestSerializer):
     reason_code = serializers.ChoiceField(choices=BENEFIT_REASON_CHOICES, required=False)
 
 
+class DailyWorkRequestSerializer(RequestSerializer):
+    """근로내용확인신고: one daily worker's month (employment and industrial-accident)."""
+
+    kind = serializers.ChoiceField(choices=["daily_work"])
+    employee_id = serializers.IntegerField(help_text="고용형태가 일용(daily)인 근로자")
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="근로월(YYYY-MM)")
+    days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=31),
+        help_text="근로한 날(그 달의 날짜들, 예: [3, 4, 10])",
+    )
+    daily_hours = serializers.DecimalField(
+        max_digits=3, decimal_places=1, help_text="일평균 근로시간"
+    )
+    wages = serializers.IntegerField(min_value=0, help_text="보수총액(과세소득, 원)")
+    total_pay = serializers.IntegerField(
+        min_value=0, required=False, help_text="임금총액(원, 기본: wages)"
+    )
+    nontaxable = serializers.IntegerField(min_value=0, required=False, help_text="비과세소득(원)")
+    income_tax = serializers.IntegerField(min_value=0, required=False, help_text="소득세(원)")
+    local_tax = serializers.IntegerField(min_value=0, required=False, help_text="지방소득세(원)")
+    separation_code = serializers.ChoiceField(
+        choices=["", "1", "2", "3"],
+        required=False,
+        help_text="이직사유코드(그 달에 일을 그만둔 경우, 기준 확인 필요)",
+    )
+
+
+class WageOfMonthSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="귀속월(YYYY-MM)")
+    wages = serializers.IntegerField(min_value=0, help_text="그 달의 보수(원)")
+
+
+class AnnualWageRequestSerializer(RequestSerializer):
+    """보수총액신고(고용·산재, 3월 15일까지)와 건강보험 보수총액 통보(3월 10일까지): 한 사람의 한 해."""
+
+    kind = serializers.ChoiceField(choices=["annual_wage"])
+    employee_id = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, help_text="귀속연도")
+    months = WageOfMonthSerializer(many=True, help_text="월별 보수(1~12개월, 같은 달 한 번)")
+    total_wages = serializers.IntegerField(
+        min_value=0, required=False, help_text="보수총액(원, 기본: months의 합)"
+    )
+
+
+class AnnualWageDraftSerializer(AnnualWageRequestSerializer):
+    """The portal's draft for review: the request's fields plus who and where from."""
+
+    name = serializers.CharField()
+    rrn_masked = serializers.CharField()
+    agencies = serializers.ListField(child=serializers.ChoiceField(choices=agency_codes()))
+    months_worked = serializers.IntegerField()
+    source = serializers.CharField(help_text="금액의 출처")  # type: ignore[assignment]  # a declared field: DRF's metaclass moves it off the class
+
+
+class AcquisitionPromptSerializer(serializers.Serializer):
+    agency = serializers.ChoiceField(choices=agency_codes())
+    reason = serializers.CharField()
+    acquire_on = serializers.DateField(help_text="그 달 첫 근로일")
+
+
 class WorkplaceReportRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(
         choices=["workplace_registration", "workplace_change", "workplace_closure"]
@@ -205,6 +265,12 @@ class ReportSerializer(serializers.Serializer):
     coverage = serializers.DictField()
     submissions = SubmissionSerializer(many=True)
     cancellations = SubmissionSerializer(many=True)
+    acquisition_prompts = AcquisitionPromptSerializer(
+        many=True,
+        required=False,
+        help_text="daily_work: 그 달 근로로 국민연금·건강보험 취득 신고 대상이 된 기관과 사유 "
+        "(employee_id를 넣은 hire 신고로 취득합니다)",
+    )
 
 
 class ReportDetailSerializer(ReportSerializer):

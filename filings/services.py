@@ -7,7 +7,7 @@ them is published after commit (a queued submission is its own outbox row for th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.registry import adapter_for, agency_codes
-from filings import validation
-from filings.coverage import coverage_decide
+from filings.builders import BUILDERS
 from filings.deadlines import deadline_for, has_deadline
 from filings.models import (
     IdempotencyRecord,
@@ -27,8 +26,6 @@ from filings.models import (
     Submission,
     SubmissionStatus,
 )
-from filings.selectors import agencies_holding, coverage_where_held
-from filings.separation import separation_clean
 from filings.signals import bill_inputs_changed
 from filings.status import report_status_refresh
 from filings.webhooks import webhook_enqueue_for_submission
@@ -36,7 +33,10 @@ from portal.errors import FieldErrors, IdempotencyKeyMismatch, InvalidState
 from portal.fingerprint import fingerprint_of
 from portal.models import DeliveryChannel, Employee, EmploymentType, Workplace
 from portal.outbox import task_publish_after_commit
-from portal.services import audit_record, constraint_violated, employee_set_rrn
+from portal.services import (
+    audit_record,
+    constraint_violated,
+)
 
 SEND_TASK = "filings.tasks.submission_send"
 SEND_MANY_TASK = "filings.tasks.submissions_send"
@@ -89,16 +89,7 @@ def _file_new(
     supersedes: Report | None,
 ) -> Report:
     kind = str(data.get("kind") or "")
-    builders = {
-        ReportKind.HIRE: _hire_prepare,
-        ReportKind.EXIT: _exit_prepare,
-        ReportKind.PAY_CHANGE: _pay_change_prepare,
-        ReportKind.SEPARATION: _separation_prepare,
-        ReportKind.WORKPLACE_REGISTRATION: _workplace_prepare,
-        ReportKind.WORKPLACE_CHANGE: _workplace_prepare,
-        ReportKind.WORKPLACE_CLOSURE: _workplace_prepare,
-    }
-    if kind not in builders:
+    if kind not in BUILDERS:
         allowed = ", ".join(k.value for k in ReportKind)
         raise FieldErrors(
             {"kind": [("choice", f"신고 종류(kind)는 {allowed} 중 하나여야 합니다.")]}
@@ -106,7 +97,7 @@ def _file_new(
     try:
         # A savepoint inside a caller's transaction: a duplicate hire leaves the caller usable.
         with transaction.atomic():
-            report, employee = builders[ReportKind(kind)](
+            report, employee = BUILDERS[ReportKind(kind)](
                 actor=actor, workplace=workplace, kind=kind, data=data, supersedes=supersedes
             )
             if employee is not None:
@@ -135,261 +126,36 @@ def _replayed(actor: User, key: str, fingerprint: str) -> Report | None:
     return report
 
 
-def _new_report(
+def annual_wage_reports_file(
     *,
     actor: User,
     workplace: Workplace,
-    kind: str,
-    event_date: date,
-    data: dict[str, Any],
-    employee: Employee | None = None,
-    coverage: dict[str, Any] | None = None,
-    supersedes: Report | None = None,
-) -> Report:
-    """The report, unsaved: report_file adds the idempotency columns and inserts it once."""
-    return Report(
-        workplace=workplace,
-        employee=employee,
-        kind=kind,
-        event_date=event_date,
-        data=data,
-        coverage=coverage or {},
-        filed_by=actor,
-        revision=(supersedes.revision + 1) if supersedes else 1,
-        supersedes=supersedes,
-    )
-
-
-def _hire_prepare(
-    *,
-    actor: User,
-    workplace: Workplace,
-    kind: str,
-    data: dict,
-    supersedes: Report | None,
-) -> tuple[Report, Employee | None]:
-    """The new employee and report, unsaved. Whether the person is already employed here is
-    left to the database (ACTIVE_EMPLOYEE_CONSTRAINT): a SELECT first would race anyway."""
-    hire = validation.hire_clean(data)
-    coverage = coverage_decide(data=hire.coverage_input()).as_dict()
-    # A corrected hire is the same person: one employee record, whose periods at each agency
-    # follow what the agencies accept (the old acquisition's cancellation, the new one).
-    employee = (
-        Employee.objects.get(pk=supersedes.employee_id)
-        if supersedes is not None and supersedes.employee_id
-        else Employee()
-    )
-    _employee_fill(
-        employee,
-        workplace=workplace,
-        name=hire.name,
-        nationality=hire.nationality,
-        visa=hire.visa,
-        hire_date=hire.hire_date,
-        monthly_wage=hire.monthly_wage,
-        employment_type=hire.employment_type,
-        weekly_hours=hire.weekly_hours,
-        monthly_days=hire.monthly_days,
-        job_code=hire.job_code,
-        is_representative=hire.is_representative,
-        contract_end=hire.contract_end,
-        coverage=coverage,
-    )
-    employee_set_rrn(employee=employee, number=hire.number)
-    report = _new_report(
-        actor=actor,
-        workplace=workplace,
-        kind=kind,
-        event_date=hire.hire_date,
-        data=hire.report_data(),
-        employee=employee,
-        coverage=coverage,
-        supersedes=supersedes,
-    )
-    return report, employee
-
-
-def _employee_fill(employee: Employee, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(employee, name, value)
-
-
-def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
-    employee = (
-        Employee.objects.filter(pk=employee_id, workplace=workplace).first()
-        if employee_id is not None
-        else None
-    )
-    if employee is None:
-        raise FieldErrors({"employee_id": [("not_found", "이 사업장의 근로자가 아닙니다.")]})
-    return employee
-
-
-def _exit_prepare(
-    *,
-    actor: User,
-    workplace: Workplace,
-    kind: str,
-    data: dict,
-    supersedes: Report | None,
-) -> tuple[Report, Employee | None]:
-    cleaned = validation.exit_clean(data)
-    employee = _employee_of(workplace, cleaned.employee_id)
+    year: int,
+    people: list[dict[str, Any]],
+    ip: str | None = None,
+) -> list[Report]:
+    """File the reviewed 보수총액 of many people at once: all of them or, on any error, none
+    (each error named `people[i].<field>`)."""
     errors = FieldErrors()
-    if employee.loss_date is not None and supersedes is None:
-        errors.add("employee_id", "already_lost", "이미 자격상실 처리된 근로자입니다.")
-    elif supersedes is None and _exit_in_progress(employee):
-        errors.add(
-            "employee_id",
-            "exit_in_progress",
-            "이 근로자의 자격상실 신고가 이미 기관에서 처리 중입니다.",
-        )
-    if employee.hire_date and cleaned.last_working_day < employee.hire_date:
-        errors.add("last_working_day", "before_hire", "마지막 근무일이 입사일보다 빠릅니다.")
-    errors.raise_if_any()
-    coverage = _coverage_held(employee, supersedes)
-    # The person counts as lost only once the agencies accept the loss (filings.periods).
-    report = _new_report(
-        actor=actor,
-        workplace=workplace,
-        kind=kind,
-        event_date=cleaned.loss_date,
-        data=cleaned.report_data(),
-        employee=employee,
-        coverage=coverage,
-        supersedes=supersedes,
-    )
-    return report, None
-
-
-def _coverage_held(employee: Employee, supersedes: Report | None) -> dict[str, Any]:
-    """Where a report about this person's insurance goes: the agencies that hold them (an
-    accepted acquisition, or one on its way), and for a revision wherever the old report went.
-    Nowhere is refused with the reason."""
-    held = agencies_holding(employee_id=employee.pk)
-    if supersedes is not None:
-        held |= set(
-            supersedes.submissions.filter(action=Submission.Action.FILE)
-            .exclude(status__in=[SubmissionStatus.REJECTED, SubmissionStatus.CANCELLED])
-            .values_list("agency", flat=True)
-        )
-    if not held:
-        raise FieldErrors(
-            {
-                "employee_id": [
-                    (
-                        "not_insured",
-                        "어느 기관에도 이 근로자의 가입 내역이 없습니다. 자격취득 신고가 "
-                        "반려되었다면 먼저 취득 신고를 정정해 주세요.",
-                    )
-                ]
-            }
-        )
-    return coverage_where_held(coverage=employee.coverage, held=held)
-
-
-def _exit_in_progress(employee: Employee) -> bool:
-    """An exit filed for this person that no agency has refused or had cancelled yet."""
-    return Report.objects.filter(
-        employee=employee,
-        kind=ReportKind.EXIT,
-        status__in=[ReportStatus.IN_PROGRESS, ReportStatus.COMPLETED],
-    ).exists()
-
-
-def _pay_change_prepare(
-    *,
-    actor: User,
-    workplace: Workplace,
-    kind: str,
-    data: dict,
-    supersedes: Report | None,
-) -> tuple[Report, Employee | None]:
-    cleaned = validation.pay_change_clean(data)
-    employee = _employee_of(workplace, cleaned["employee_id"])
-    if employee.loss_date is not None:
-        raise FieldErrors({"employee_id": [("already_lost", "자격상실된 근로자입니다.")]})
-    # The wage bills read changes once an agency accepts the change (filings.periods).
-    coverage = _coverage_held(employee, supersedes)
-    report = _new_report(
-        actor=actor,
-        workplace=workplace,
-        kind=kind,
-        event_date=date.fromisoformat(cleaned["effective_date"]),
-        data=cleaned,
-        employee=employee,
-        coverage=coverage,
-        supersedes=supersedes,
-    )
-    return report, None
-
-
-def _separation_prepare(
-    *,
-    actor: User,
-    workplace: Workplace,
-    kind: str,
-    data: dict,
-    supersedes: Report | None,
-) -> tuple[Report, Employee | None]:
-    """이직확인서: to employment insurance only, for someone whose EI loss reason can give
-    unemployment benefit (filings.separation)."""
-    cleaned = separation_clean(data)
-    employee = _employee_of(workplace, cleaned.employee_id)
-    coverage = {
-        code: {
-            "covered": code == "employment",
-            "reason": "이직확인서는 고용보험(근로복지공단)에만 제출합니다.",
-        }
-        for code in agency_codes()
-    }
-    report = _new_report(
-        actor=actor,
-        workplace=workplace,
-        kind=kind,
-        event_date=cleaned.last_working_day + timedelta(days=1),
-        data=cleaned.report_data(),
-        employee=employee,
-        coverage=coverage,
-        supersedes=supersedes,
-    )
-    return report, None
-
-
-def _workplace_prepare(
-    *,
-    actor: User,
-    workplace: Workplace,
-    kind: str,
-    data: dict,
-    supersedes: Report | None,
-) -> tuple[Report, Employee | None]:
-    cleaned = validation.workplace_report_clean(kind, data)
-    effective = date.fromisoformat(cleaned["effective_date"])
-    if kind == ReportKind.WORKPLACE_CHANGE:
-        Workplace.objects.filter(pk=workplace.pk).update(**cleaned["changes"])
-    elif kind == ReportKind.WORKPLACE_CLOSURE:
-        Workplace.objects.filter(pk=workplace.pk).update(closed_on=effective)
-    elif kind == ReportKind.WORKPLACE_REGISTRATION:
-        joined = {
-            f"{a}_joined_on": effective
-            for a in agency_codes()
-            if hasattr(workplace, f"{a}_joined_on")
-        }
-        Workplace.objects.filter(pk=workplace.pk).update(**joined)
-    coverage = {
-        a: {"covered": True, "reason": "사업장 신고는 모든 기관에 합니다."} for a in agency_codes()
-    }
-    report = _new_report(
-        actor=actor,
-        workplace=workplace,
-        kind=kind,
-        event_date=effective,
-        data=cleaned,
-        coverage=coverage,
-        supersedes=supersedes,
-    )
-    return report, None
+    if not isinstance(people, list) or not people:
+        errors.add("people", "required", "신고할 사람(people)을 한 명 이상 넣어 주세요.")
+        errors.raise_if_any()
+    reports: list[Report] = []
+    with transaction.atomic():
+        for i, person in enumerate(people):
+            if not isinstance(person, dict):
+                errors.add(f"people[{i}]", "object", "사람마다 employee_id와 months를 적어 주세요.")
+                continue
+            data = {**person, "kind": ReportKind.ANNUAL_WAGE, "year": year}
+            try:
+                reports.append(report_file(actor=actor, workplace=workplace, data=data, ip=ip)[0])
+            except FieldErrors as exc:
+                for field, problems in exc.fields.items():
+                    for rule, message in problems:
+                        errors.add(f"people[{i}].{field}", rule, message)
+        # Raised inside the block: one bad person leaves nobody filed.
+        errors.raise_if_any()
+    return reports
 
 
 def _covered(report: Report) -> list[str]:
@@ -433,11 +199,17 @@ def _fan_out(report: Report, *, actor: User, ip: str | None) -> list[str]:
         for sub in submissions
     ]
     if not agencies:
+        monthly = any((d or {}).get("via") for d in (report.coverage or {}).values())
         events.append(
             ReportEvent(
                 report=report,
                 status="not_required",
-                message="적용 대상 보험이 없어 신고하지 않습니다.",
+                message=(
+                    "이 신고로 보낼 기관이 없습니다. 고용·산재보험은 매월 근로내용확인신고로 "
+                    "신고합니다."
+                    if monthly
+                    else "적용 대상 보험이 없어 신고하지 않습니다."
+                ),
             )
         )
     ReportEvent.objects.bulk_create(events)

@@ -15,3 +15,8 @@ discrepancies_opened = Signal()
 # closed, cancelled or imported; a monthly wage changed), with `workplace_ids` and `since` (the
 # first day affected), so premiums can mark those bills for recomputation in the same commit.
 bill_inputs_changed = Signal()
+
+# Sent to ask for the wages the workplace's bills of a year used (filings never imports
+# premiums), with `workplace_id` and `year`; a receiver answers {(employee_id, first of
+# month): monthly wage}, leaving out stale bills.
+billed_wages_wanted = Signal()

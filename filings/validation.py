@@ -472,3 +472,14 @@ def workplace_report_clean(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     assert effective is not None
     cleaned["effective_date"] = effective.isoformat()
     return cleaned
+
+
+def employee_id_clean(data: dict[str, Any]) -> int:
+    """The `employee_id` a report about someone already working here names."""
+    errors = FieldErrors()
+    employee_id = parse_int(
+        errors, data.get("employee_id"), "employee_id", label="근로자", minimum=1, maximum=2**62
+    )
+    errors.raise_if_any()
+    assert employee_id is not None
+    return employee_id

@@ -21,6 +21,9 @@ KIND_LABELS = {
     "hire_cancel": "취득 취소",
     "annual_wage_report": "보수총액 신고",
     "daily_work_report": "근로내용확인신고",
+    "separation": "이직확인서",
+    "daily_work": "근로내용확인신고",
+    "annual_wage": "보수총액신고",
 }
 
 
@@ -160,3 +163,23 @@ def discrepancy_alert(
     }
     lines = [detail, _("고칠 신고: %(fix)s") % {"fix": fix}]
     return Alert(key, Threshold.DISCREPANCY, workplace_id, title[:200], "\n".join(lines), url)
+
+
+def acquisition_due_alert(
+    *,
+    key: str,
+    workplace_id: int,
+    workplace_name: str,
+    employee_name: str,
+    month: str,
+    reasons: list[str],
+    url: str,
+) -> Alert:
+    """A daily worker's month crossed the NPS or NHIS threshold: an acquisition is due."""
+    title = _("[%(workplace)s] %(name)s 자격취득 신고 대상(%(month)s 근로)") % {
+        "workplace": workplace_name,
+        "name": employee_name,
+        "month": month,
+    }
+    lines = [*reasons, _("근로내용확인신고 화면에서 자격취득 신고를 하세요.")]
+    return Alert(key, Threshold.ACQUISITION_DUE, workplace_id, title[:200], "\n".join(lines), url)

@@ -107,6 +107,7 @@ class Threshold(models.TextChoices):
     FAILED = "failed", _("전송 실패")
     DELEGATION_EXPIRING = "delegation_expiring", _("위임 만료 예정")
     DISCREPANCY = "discrepancy", _("기관 간 불일치")
+    ACQUISITION_DUE = "acquisition_due", _("취득 신고 대상")
 
 
 class Channel(models.TextChoices):

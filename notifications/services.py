@@ -24,7 +24,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from agencies.registry import insurance_labels
-from filings.models import Discrepancy, Submission, SubmissionStatus
+from filings.models import (
+    Discrepancy,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Submission,
+    SubmissionStatus,
+)
+from filings.selectors import daily_work_prompts
 from notifications import alerts, selectors
 from notifications.alerts import Alert
 from notifications.models import (
@@ -505,4 +513,50 @@ def discrepancy_alerts_deliver(*, discrepancy_ids: list[int]) -> int:
             created += alert_deliver(
                 alert=_discrepancy_alert(d), recipients=recipients[d.workplace_id]
             )
+    return created
+
+
+@_in_portal_language
+def _acquisition_due_alert(report: Report, reasons: list[str]) -> Alert:
+    assert report.employee is not None
+    return alerts.acquisition_due_alert(
+        key=f"acquisition_due:{report.pk}",
+        workplace_id=report.workplace_id,
+        workplace_name=report.workplace.name,
+        employee_name=report.employee.name,
+        month=str(report.data.get("month", "")),
+        reasons=reasons,
+        url=reverse("portal:report_detail", args=[report.pk]),
+    )
+
+
+def daily_work_check(*, today: date | None = None) -> int:
+    """Beat, daily: every daily worker's 근로내용확인신고 of this month and the last, checked
+    against the NPS and NHIS thresholds; where one is crossed and nothing is filed there yet,
+    the workplace's people are told once per report (the delivery key)."""
+    today = today or timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    reports = (
+        Report.objects.filter(
+            kind=ReportKind.DAILY_WORK,
+            data__month__in=[f"{last_month:%Y-%m}", f"{today:%Y-%m}"],
+            status__in=[ReportStatus.IN_PROGRESS, ReportStatus.COMPLETED],
+            cancelled_at__isnull=True,
+            corrected_at__isnull=True,
+        )
+        .select_related("workplace", "employee")
+        .order_by("pk")
+    )
+    recipients: dict[int, list[selectors.Recipient]] = {}
+    created = 0
+    for report in reports:
+        prompts = daily_work_prompts(report=report)
+        if not prompts:
+            continue
+        if report.workplace_id not in recipients:
+            recipients[report.workplace_id] = selectors.workplace_recipients(
+                workplace_id=report.workplace_id, today=today
+            )
+        alert = _acquisition_due_alert(report, [p.reason for p in prompts])
+        created += alert_deliver(alert=alert, recipients=recipients[report.workplace_id])
     return created

@@ -32,3 +32,9 @@ def digest_email_send(digest_id: int) -> bool:
 @shared_task(name="notifications.tasks.discrepancy_alerts_send", acks_late=True)
 def discrepancy_alerts_send(discrepancy_ids: list[int]) -> int:
     return services.discrepancy_alerts_deliver(discrepancy_ids=discrepancy_ids)
+
+
+@shared_task(name="notifications.tasks.daily_work_check")
+def daily_work_check() -> int:
+    """Beat, daily: daily workers whose month calls for an NPS/NHIS acquisition."""
+    return services.daily_work_check()

@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
         "ExitKindEnum": ["exit"],
         "PayChangeKindEnum": ["pay_change"],
         "SeparationKindEnum": ["separation"],
+        "DailyWorkKindEnum": ["daily_work"],
+        "AnnualWageKindEnum": ["annual_wage"],
+        "DailyWorkSeparationCodeEnum": ["", "1", "2", "3"],
         "BenefitReasonCodeEnum": "filings.separation.BENEFIT_REASON_CHOICES",
         "WorkplaceReportKindEnum": [
             "workplace_registration",
@@ -306,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
     "discrepancies-check": {
         "task": "filings.tasks.discrepancies_check_all",
         "schedule": crontab(hour=2, minute=40),
+    },
+    "daily-work-check": {
+        "task": "notifications.tasks.daily_work_check",
+        "schedule": crontab(hour=7, minute=10),
     },
     "agency-files-gather": {
         "task": "filings.tasks.agency_files_gather",

@@ -142,6 +142,15 @@ def bill_get(*, workplace: Workplace, month: date) -> Bill | None:
     return Bill.objects.filter(workplace=workplace, month=month.replace(day=1)).first()
 
 
+def billed_wages(*, workplace_id: int, year: int) -> dict[tuple[int, date], int]:
+    """{(employee id, first of month): monthly wage} of the workplace's bills of the year; stale
+    bills are left out (their inputs changed since)."""
+    rows = BillLine.objects.filter(
+        bill__workplace_id=workplace_id, bill__month__year=year, bill__stale=False
+    ).values_list("employee_id", "bill__month", "monthly_wage")
+    return {(employee_id, month): wage for employee_id, month, wage in rows}
+
+
 def bill_lines(*, bill: Bill) -> list[BillLine]:
     """Lines with the employee's name only (never the resident number)."""
     lines = list(

@@ -37,6 +37,13 @@ PERSON_FORMS = {
     "loss_cancel",
     "pay_change_cancel",
     "separation",
+    "daily_work",
+    "annual_wage",
+}
+# 근로내용확인신고 goes to COMWEL only; 보수총액 to COMWEL and NHIS (통보).
+FORM_AGENCIES = {
+    "daily_work": {"employment", "industrial_accident"},
+    "annual_wage": {"health", "employment", "industrial_accident"},
 }
 WORKPLACE_FORMS = {"workplace_registration", "workplace_change", "workplace_closure"}
 PAY_FIELD = {
@@ -226,6 +233,8 @@ def check_message(agency: str, payload: Any, *, today: date) -> Violation | None
             _workplace(payload, today)
             return None
         birth = _person(payload, today)
+        if form in FORM_AGENCIES and agency not in FORM_AGENCIES[form]:
+            raise _Invalid("E110", "이 기관이 받지 않는 신고서식입니다.", "form")
         if form == "acquisition":
             _acquisition(agency, payload, today, birth)
         elif form == "loss":
@@ -242,6 +251,14 @@ def check_message(agency: str, payload: Any, *, today: date) -> Violation | None
         elif form == "pay_change_cancel":
             _date(payload, "effective_date", today)
             _cancel(agency, payload, today, codes={})
+        elif form == "daily_work":
+            if not re.fullmatch(r"\d{4}-\d{2}", str(payload.get("month") or "")):
+                raise _Invalid("E132", "근로월은 YYYY-MM 형식이어야 합니다.", "month")
+            _code(payload, "insurance_class", {"1", "3", "5"}, "E133", "보험구분")
+            _amount(payload, "wages")
+        elif form == "annual_wage":
+            _amount(payload, "year")
+            _amount(payload, "total_wages")
         else:
             _date(payload, "effective_date", today)
             _amount(payload, PAY_FIELD[agency])
@@ -277,7 +294,10 @@ def judge(
         if acquired_on is not None:
             return Verdict("rejected", "E102", "이미 자격을 취득한 가입자입니다.")
         return Verdict("accepted")
-    if form == "separation":
+    if form == "daily_work":
+        # 근로내용확인신고 is itself the daily worker's acquisition and loss at COMWEL.
+        return Verdict("accepted")
+    if form in ("separation", "annual_wage"):
         if acquired_on is None and lost_acquired_on is None:
             return Verdict("rejected", "E103", "자격을 취득한 기록이 없는 가입자입니다.")
         return Verdict("accepted")
