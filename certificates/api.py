@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.models import Certificate, CertificateKind
-from certificates.receipts import report_receipt_pdf
+from certificates.receipts import agency_file_receipt_pdf, report_receipt_pdf
 from certificates.render import verify_url_build
 from certificates.selectors import certificate_get_for
 from certificates.services import (
@@ -29,6 +29,7 @@ from certificates.services import (
     certificate_issue,
     certificate_pdf_fetch,
 )
+from filings.agency_files import agency_file_get
 from filings.selectors import report_get_for
 from filings.serializers import ErrorSerializer, RequestSerializer
 from portal.access import Action
@@ -220,4 +221,28 @@ class ReportReceiptView(APIView):
         api_check_scope(request, report.workplace_id)
         response = HttpResponse(report_receipt_pdf(report=report), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="receipt-{report.pk}.pdf"'
+        return response
+
+
+class AgencyFileReceiptView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        tags=["agency-files"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="신고 파일의 접수번호와 사람별·보험별 처리 상태(주민번호 가림)",
+            ),
+            **{k: ERRORS[k] for k in (401, 403, 404)},
+        },
+        summary="신고 파일 접수증 PDF",
+    )
+    def get(self, request: Request, agency_file_id: int) -> HttpResponse:
+        agency_file = agency_file_get(agency_file_id=agency_file_id)
+        api_workplace(request, agency_file.workplace_id, action=Action.VIEW)
+        pdf = agency_file_receipt_pdf(agency_file=agency_file)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="agency-file-{agency_file.pk}.pdf"'
         return response

@@ -14,4 +14,9 @@ urlpatterns = [
         api.ReportReceiptView.as_view(),
         name="api-report-receipt",
     ),
+    path(
+        "agency-files/<int:agency_file_id>/receipt.pdf",
+        api.AgencyFileReceiptView.as_view(),
+        name="api-agency-file-receipt",
+    ),
 ]

@@ -19,12 +19,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ from filings.models import (
     Submission,
     SubmissionStatus,
 )
-from portal.access import Action, can
+from portal.access import Action, can, workplaces_for
 from portal.access_log import access_records_append
 from portal.errors import FieldErrors, InvalidState, NotFound
 from portal.identifiers import IdentifierError, person_number_parse
@@ -219,6 +220,84 @@ def agency_files_gather_all() -> int:
     return made
 
 
+def agency_file_regenerate(
+    *, agency_file: AgencyFile, actor: User, ip: str | None = None
+) -> AgencyFile:
+    """Make a batch again, on the user's request only: its rows still waiting move to a new
+    batch in the layout's current version (a corrected column order, a lost file); the old
+    batch is marked replaced and can no longer be downloaded or answered."""
+    if not can(actor, agency_file.workplace_id, Action.FILE):
+        raise PermissionDeniedError
+    with transaction.atomic():
+        Workplace.objects.select_for_update().filter(pk=agency_file.workplace_id).first()
+        old = AgencyFile.objects.select_for_update().get(pk=agency_file.pk)
+        if old.confirmed_at or old.replaced_by_id:
+            raise InvalidState(
+                "접수번호를 기록했거나 이미 다시 만든 신고 파일은 다시 만들 수 없습니다."
+            )
+        waiting = AgencyFileRow.objects.filter(
+            agency_file=old, submission__status=SubmissionStatus.QUEUED
+        )
+        report_ids = set(waiting.values_list("submission__report_id", flat=True))
+        if not report_ids:
+            raise InvalidState("다시 만들 신고가 없습니다(모두 취소되었거나 결과가 있습니다).")
+        code, version = CURRENT_LAYOUTS[layout_of(old).report_kind]
+        new = AgencyFile.objects.create(
+            workplace_id=old.workplace_id,
+            layout=code,
+            layout_version=version,
+            agency_portal=layout_load(code, version).agency_portal,
+            row_count=len(report_ids),
+            created_by=actor,
+        )
+        waiting.update(agency_file=new)
+        AgencyFile.objects.filter(pk=old.pk).update(replaced_by=new)
+        audit_record(
+            actor=actor,
+            action="agency_file.regenerate",
+            obj=old,
+            workplace=agency_file.workplace,
+            ip=ip,
+            data={"new": new.pk, "layout": code, "version": version},
+        )
+    return new
+
+
+def agency_file_usable(agency_file: AgencyFile) -> None:
+    """Refuse a batch that was made again: its rows live in the new one."""
+    if agency_file.replaced_by_id:
+        raise InvalidState(
+            f"다시 만든 신고 파일입니다. 새 파일 #{agency_file.replaced_by_id}을(를) 쓰세요."
+        )
+
+
+def agency_files_pending_for(*, actor: User) -> list[AgencyFile]:
+    """Every batch the user may file for that waits for its upload (no 접수번호 yet), across
+    their workplaces (a payroll agent's clients), oldest workplace first."""
+    return list(
+        AgencyFile.objects.filter(
+            workplace__in=workplaces_for(actor, action=Action.FILE),
+            confirmed_at__isnull=True,
+            replaced_by__isnull=True,
+        )
+        .select_related("workplace")
+        .order_by("workplace_id", "created_at", "id")
+    )
+
+
+def agency_files_zip(
+    *, actor: User, agency_files: list[AgencyFile], ip: str | None = None
+) -> tuple[bytes, str]:
+    """One zip of the given batches' workbooks (each logged and audited as its own download)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for agency_file in agency_files:
+            content, name = agency_file_xlsx(agency_file=agency_file, actor=actor, ip=ip)
+            archive.writestr(f"{agency_file.workplace.name}/{name}", content)
+    day = timezone.localdate().strftime("%Y%m%d")
+    return buffer.getvalue(), f"신고파일_{day}.zip"
+
+
 def agency_files_for(*, workplace: Workplace) -> list[AgencyFile]:
     return list(AgencyFile.objects.filter(workplace=workplace).order_by("-created_at", "-id"))
 
@@ -235,6 +314,7 @@ def agency_file_as_dict(agency_file: AgencyFile) -> dict[str, Any]:
         ),
         "confirmed_at": agency_file.confirmed_at.isoformat() if agency_file.confirmed_at else None,
         "receipt_number": agency_file.receipt_number,
+        "replaced_by": agency_file.replaced_by_id,
     }
 
 
@@ -360,10 +440,14 @@ def agency_file_xlsx(
     download is logged per person like a full-number view (PIPA 접속기록) and audited."""
     if not can(actor, agency_file.workplace_id, Action.FILE):
         raise PermissionDeniedError
+    agency_file_usable(agency_file)
     from openpyxl import Workbook
 
     layout = layout_of(agency_file)
-    people = _people(_submissions_of(agency_file))
+    # A report cancelled before the file was first downloaded never reached an agency.
+    people = _people(
+        s for s in _submissions_of(agency_file) if s.status != SubmissionStatus.CANCELLED
+    )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(layout.sheet)
     ws.append(layout.headers)
@@ -408,6 +492,28 @@ class RowResult:
     message: str = ""
 
 
+class _BatchSubmission(NamedTuple):
+    """A submission of the batch as recording its answer reads it: a row, not a model (a batch
+    holds up to 40,000)."""
+
+    pk: int
+    report_id: int
+    agency: str
+    action: str
+    status: str
+    attempts_count: int
+    receipt_number: str
+
+
+def _batch_submissions(agency_file_id: int) -> list[_BatchSubmission]:
+    rows = (
+        Submission.objects.filter(agency_file_row__agency_file_id=agency_file_id)
+        .order_by("report_id", "id")
+        .values_list(*_BatchSubmission._fields)
+    )
+    return [_BatchSubmission(*row) for row in rows]
+
+
 def agency_file_result_record(
     *,
     agency_file: AgencyFile,
@@ -421,13 +527,14 @@ def agency_file_result_record(
     submission. Rows already decided are left as they are (an answer is final). Counts back."""
     if not can(actor, agency_file.workplace_id, Action.FILE):
         raise PermissionDeniedError
+    agency_file_usable(agency_file)
     receipt_number = receipt_number.strip()
     errors = FieldErrors()
     if not receipt_number and not agency_file.receipt_number:
         errors.add("receipt_number", "required", "4insure 접수번호를 입력해 주세요.")
     if len(receipt_number) > 64:
         errors.add("receipt_number", "max_length", "접수번호는 64자 이하여야 합니다.")
-    subs = _submissions_of(agency_file)
+    subs = _batch_submissions(agency_file.pk)
     by_key = {(s.report_id, s.agency): s for s in subs}
     decided: dict[int, RowResult] = {}
     for i, row in enumerate(rows):
@@ -442,6 +549,8 @@ def agency_file_result_record(
     receipt = receipt_number or agency_file.receipt_number
     now = timezone.now()
     outcomes = []
+    # Equal answers to equal rows change the same: worked out once, shared (Outcome's note).
+    changes: dict[tuple[Any, ...], tuple[dict, list[tuple[str, str]]]] = {}
     for sub in subs:
         row_result = decided.get(sub.pk)
         answer: Receipt | Result
@@ -457,11 +566,15 @@ def agency_file_result_record(
             continue
         # A row already confirmed has its 접수번호 on the timeline: not again ("poll" skips it).
         via = "poll" if sub.status == SubmissionStatus.RECEIVED else "file"
-        fields, events = result_changes(sub, answer, via=via)
-        # One time for the batch, so equal answers are stored with one UPDATE (see _store).
-        for name in ("decided_at", "last_polled_at"):
-            if name in fields:
-                fields[name] = now
+        key = (answer, via, sub.attempts_count, sub.receipt_number)
+        if key not in changes:
+            fields, events = result_changes(sub, answer, via=via)
+            # One time for the batch, so equal answers are stored with one UPDATE (_store_in).
+            for name in ("decided_at", "last_polled_at"):
+                if name in fields:
+                    fields[name] = now
+            changes[key] = fields, events
+        fields, events = changes[key]
         outcomes.append(Outcome(sub, answer.status, fields, events))
     with transaction.atomic():
         if receipt_number and not agency_file.confirmed_at:
@@ -485,23 +598,28 @@ def agency_file_result_record(
 
 
 def _store_in(agency_file_id: int) -> Callable[[list[Outcome]], set[int]]:
-    """The fence of this channel: rows still in this batch and not decided. Equal field sets
-    are written with one UPDATE (a 10,000-person batch is mostly equal answers)."""
+    """The fence of this channel: rows still in this batch and not decided. The batch's
+    undecided rows are locked by that condition, not by a list of up to 40,000 ids. Equal field
+    sets are written with one UPDATE (a 10,000-person batch is mostly equal answers)."""
 
     def store(outcomes: list[Outcome]) -> set[int]:
-        held = set(
+        undecided = set(
             Submission.objects.select_for_update(of=("self",))
             .filter(
-                pk__in=[o.sub.pk for o in outcomes],
                 status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
                 agency_file_row__agency_file_id=agency_file_id,
             )
             .values_list("pk", flat=True)
         )
-        groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+        held: set[int] = set()
+        shared: dict[int, tuple[dict, list[int]]] = {}  # id(fields) -> fields, their rows
         for o in outcomes:
-            if o.sub.pk in held:
-                groups[tuple(sorted(o.fields.items()))].append(o.sub.pk)
+            if o.sub.pk in undecided:
+                held.add(o.sub.pk)
+                shared.setdefault(id(o.fields), (o.fields, []))[1].append(o.sub.pk)
+        groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+        for fields, pks in shared.values():
+            groups[tuple(sorted(fields.items()))].extend(pks)
         for key, pks in groups.items():
             Submission.objects.filter(pk__in=pks).update(**dict(key))
         return held

@@ -21,17 +21,21 @@ from filings.agency_files import (
     RowResult,
     agency_file_as_dict,
     agency_file_get,
+    agency_file_regenerate,
     agency_file_result_parse,
     agency_file_result_record,
     agency_file_xlsx,
     agency_files_for,
     agency_files_gather,
+    agency_files_pending_for,
+    agency_files_zip,
 )
 from filings.api import error_responses, request_ip
 from filings.models import AgencyFile
 from portal.access import Action
-from portal.api.access import api_caller, api_workplace
+from portal.api.access import api_caller, api_reaches, api_workplace
 from portal.api.idempotency import idempotent
+from portal.errors import NotFound
 
 
 def _agency_file(request: Request, agency_file_id: int) -> AgencyFile:
@@ -57,6 +61,9 @@ class AgencyFileSerializer(serializers.Serializer):
         allow_null=True, help_text="접수번호를 기록한 시각; 그 전에는 신고된 것이 아닙니다"
     )
     receipt_number = serializers.CharField(allow_blank=True, help_text="4insure 접수번호")
+    replaced_by = serializers.IntegerField(
+        allow_null=True, help_text="다시 만든 경우 새 신고 파일의 id(이 파일은 더 쓰지 않음)"
+    )
 
 
 class ResultRowSerializer(serializers.Serializer):
@@ -186,3 +193,54 @@ class AgencyFileResultView(APIView):
         )
         agency_file.refresh_from_db()
         return Response({**counts, "agency_file": agency_file_as_dict(agency_file)})
+
+
+class AgencyFileRegenerateView(APIView):
+    @idempotent
+    @extend_schema(
+        tags=["agency-files"],
+        request=None,
+        responses={201: AgencyFileSerializer, **error_responses(403, 404, 409)},
+        summary="신고 파일 다시 만들기(사용자가 요청할 때만)",
+        description=(
+            "접수번호를 기록하기 전의 파일만: 아직 대기 중인 신고를 현재 양식 버전의 새 파일로 "
+            "옮기고, 이 파일은 replaced_by로 표시되어 더 내려받거나 결과를 기록할 수 없습니다."
+        ),
+    )
+    def post(self, request: Request, agency_file_id: int) -> Response:
+        agency_file = _agency_file(request, agency_file_id)
+        new = agency_file_regenerate(
+            agency_file=agency_file, actor=api_caller(request), ip=request_ip(request)
+        )
+        return Response(agency_file_as_dict(new), status=status.HTTP_201_CREATED)
+
+
+class AgencyFilesZipView(APIView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        tags=["agency-files"],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **error_responses(403, 404)},
+        operation_id="v1_agency_files_zip_retrieve",
+        summary="올릴 신고 파일 모두를 한 zip으로(위임받은 사업장 전부, 사업장별 폴더)",
+        description=(
+            "접수번호를 아직 기록하지 않은 파일만 담습니다. 파일마다 내려받기와 같이 개인정보 "
+            "접속기록을 남깁니다. 올릴 파일이 없으면 404입니다."
+        ),
+    )
+    def get(self, request: Request) -> HttpResponse:
+        caller = api_caller(request)
+        batches = [
+            f
+            for f in agency_files_pending_for(actor=caller)
+            if api_reaches(request, f.workplace_id)
+        ]
+        if not batches:
+            raise NotFound("올릴 신고 파일이 없습니다.")
+        content, filename = agency_files_zip(
+            actor=caller, agency_files=batches, ip=request_ip(request)
+        )
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return response

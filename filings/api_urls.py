@@ -1,6 +1,13 @@
 from django.urls import path
 
-from filings import api, api_agency_files, api_annual_wage, api_discrepancies, api_history
+from filings import (
+    api,
+    api_agency_files,
+    api_annual_wage,
+    api_discrepancies,
+    api_hand,
+    api_history,
+)
 
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="api-coverage"),
@@ -54,6 +61,26 @@ urlpatterns = [
         "workplaces/<int:workplace_id>/annual-wage/",
         api_annual_wage.WorkplaceAnnualWageView.as_view(),
         name="api-workplace-annual-wage",
+    ),
+    path(
+        "agency-files/zip",
+        api_agency_files.AgencyFilesZipView.as_view(),
+        name="api-agency-files-zip",
+    ),
+    path(
+        "agency-files/<int:agency_file_id>/regenerate/",
+        api_agency_files.AgencyFileRegenerateView.as_view(),
+        name="api-agency-file-regenerate",
+    ),
+    path(
+        "workplaces/<int:workplace_id>/filings-by-hand/",
+        api_hand.WorkplaceByHandView.as_view(),
+        name="api-workplace-filings-by-hand",
+    ),
+    path(
+        "reports/<int:report_id>/outcome/",
+        api_hand.ReportOutcomeView.as_view(),
+        name="api-report-outcome",
     ),
     path(
         "employees/<int:employee_id>/periods/",

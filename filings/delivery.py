@@ -33,7 +33,7 @@ from filings.models import (
     SubmissionAttempt,
     SubmissionStatus,
 )
-from filings.periods import Accepted, periods_apply_accepted
+from filings.periods import Accepted, periods_apply_accepted, sql_array
 from filings.signals import submission_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
@@ -465,8 +465,9 @@ def outcomes_record(
 
 def _events_insert(events: Sequence[tuple[Answered, str, str]]) -> None:
     """The timeline entries of recorded answers, in one INSERT from arrays (as
-    filings.agency_files._rows_insert), not a model object each. They share one time; their ids
-    follow the order given (WITH ORDINALITY), which orders the timeline within that time."""
+    filings.agency_files._rows_insert; in text form, see periods.sql_array), not a model object
+    each. They share one time; their ids follow the order given (WITH ORDINALITY), which orders
+    the timeline within that time."""
     if not events:
         return
     columns: tuple[list[Any], ...] = ([], [], [], [], [])
@@ -482,15 +483,17 @@ def _events_insert(events: Sequence[tuple[Answered, str, str]]) -> None:
             "(report_id, submission_id, agency, status, message, at)"
             " SELECT r, s, a, st, m, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[],"
             " %s::text[], %s::text[]) WITH ORDINALITY AS t(r, s, a, st, m, n) ORDER BY n",
-            [timezone.now(), *columns],
+            [timezone.now(), *map(sql_array, columns)],
         )
 
 
 class Answerable(Protocol):
     """What `result_changes` reads of a submission."""
 
-    attempts_count: int
-    receipt_number: str
+    @property
+    def attempts_count(self) -> int: ...
+    @property
+    def receipt_number(self) -> str: ...
 
 
 def result_changes(

@@ -511,6 +511,15 @@ class AgencyFile(models.Model):
     # Set when the user records the 접수번호 4insure gave the upload: only then is it filed.
     confirmed_at = models.DateTimeField(_("접수 확인 시각"), null=True, blank=True)
     receipt_number = models.CharField(_("접수번호"), max_length=64, blank=True)
+    # Set when the user had the batch made again: its open rows moved to that batch.
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        verbose_name=_("다시 만든 파일"),
+    )
 
     class Meta:
         verbose_name = _("신고 파일")

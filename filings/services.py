@@ -18,6 +18,7 @@ from agencies.registry import adapter_for, agency_codes
 from filings.builders import BUILDERS
 from filings.deadlines import deadline_for, has_deadline
 from filings.models import (
+    AgencyFileRow,
     IdempotencyRecord,
     Report,
     ReportEvent,
@@ -247,13 +248,20 @@ def report_withdrawn(report: Report) -> bool:
 
 
 def _reached(subs: list[Submission]) -> list[Submission]:
-    """The rows an agency has or may have: each needs the agency's own cancellation."""
+    """The rows an agency has or may have: each needs the agency's own cancellation. A queued
+    row in an upload file already downloaded may have been uploaded: it counts as reached."""
+    downloaded = set(
+        AgencyFileRow.objects.filter(
+            submission__in=[s.pk for s in subs if s.status == SubmissionStatus.QUEUED],
+            agency_file__downloaded_at__isnull=False,
+        ).values_list("submission_id", flat=True)
+    )
     return [
         s
         for s in subs
         if s.status
         in (SubmissionStatus.SENDING, SubmissionStatus.RECEIVED, SubmissionStatus.ACCEPTED)
-        or (s.status == SubmissionStatus.QUEUED and s.uncertain)
+        or (s.status == SubmissionStatus.QUEUED and (s.uncertain or s.pk in downloaded))
     ]
 
 
@@ -269,6 +277,8 @@ def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Repo
         if reached and report.kind not in PERSON_KINDS:
             raise InvalidState(
                 "기관에 이미 접수된 사업장 신고는 취소할 수 없습니다. 변경 신고를 이용해 주세요."
+                if report.kind.startswith("workplace_")
+                else "기관에 이미 접수된 이 신고는 취소할 수 없습니다. 정정 신고를 이용해 주세요."
             )
         _cancel_locked(report=report, subs=subs, reached=reached)
         Report.objects.filter(pk=report.pk).update(cancelled_at=timezone.now())

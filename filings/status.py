@@ -46,12 +46,12 @@ _REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED)
 
 def reports_lock(*, report_ids: Iterable[int]) -> list[Report]:
     """Lock the reports in id order (the one lock order of every writer) and read what their
-    derived status needs."""
+    derived status needs, and their workplace (whose webhooks hear of the change)."""
     return list(
         Report.objects.select_for_update()
         .filter(pk__in=sorted(set(report_ids)))
         .order_by("pk")
-        .only("pk", "status", "cancelled_at", "corrected_at")
+        .only("pk", "workplace_id", "status", "cancelled_at", "corrected_at")
     )
 
 

@@ -197,12 +197,16 @@ class Recipient:
 def workplace_recipients(*, workplace_id: int, today: date) -> list[Recipient]:
     """The owner and HR staff, then payroll-firm members holding a live delegation."""
     users = get_user_model().objects.filter(is_active=True)
-    members = users.filter(
-        memberships__workplace_id=workplace_id,
-        memberships__role__in=[Membership.Role.OWNER, Membership.Role.HR],
-    ).distinct()
+    members = list(
+        users.filter(
+            memberships__workplace_id=workplace_id,
+            memberships__role__in=[Membership.Role.OWNER, Membership.Role.HR],
+        )
+        .distinct()
+        .order_by("pk")
+    )
     seen = {u.pk for u in members}
-    out = [Recipient(user=u, is_agent=False) for u in members.order_by("pk")]
+    out = [Recipient(user=u, is_agent=False) for u in members]
     delegated = users.filter(
         payroll_firms__delegations__in=Delegation.objects.filter(
             delegation_live_q(today), workplace_id=workplace_id

@@ -33,7 +33,12 @@ def api_workplace(request: Request, workplace_id: int | str, *, action: Action) 
     return workplace_get_for(request.user, workplace_id, action=action, api_key_id=_key_id(request))
 
 
-def api_check_scope(request: Request, workplace_id: int) -> None:
+def api_reaches(request: Request, workplace_id: int) -> bool:
+    """Whether the request's API key (if scoped) covers the workplace."""
     key_id = _key_id(request)
-    if key_id is not None and not api_key_reaches(key_id=key_id, workplace_id=workplace_id):
+    return key_id is None or api_key_reaches(key_id=key_id, workplace_id=workplace_id)
+
+
+def api_check_scope(request: Request, workplace_id: int) -> None:
+    if not api_reaches(request, workplace_id):
         raise Http404

@@ -3,15 +3,24 @@ filings.validation, so the portal, the API and bulk upload say the same thing.""
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agencies.codes import EI_LOSS_REASON_CHOICES, NHIS_ACQUISITION_CODES, NHIS_LOSS_CANCEL
+from agencies.codes import (
+    EI_LOSS_REASON_CHOICES,
+    EI_LOSS_REASONS,
+    NHIS_ACQUISITION_CODES,
+    NHIS_LOSS_CANCEL,
+)
 from agencies.registry import agency_codes, insurance_labels
+from filings.annual_wage import FIRST_YEAR
 from filings.models import ReportKind, ReportStatus
+from filings.separation import BENEFIT_REASON_CHOICES, MAX_WAGE_MONTHS
 from filings.validation import EXIT_PAY_TOTALS
 from portal.errors import FieldErrors
 from portal.models import EmploymentBand, EmploymentType
@@ -367,3 +376,185 @@ class MemberAddForm(forms.Form):
         max_length=150,
         error_messages={"required": _("아이디를 입력해 주세요.")},
     )
+
+
+# Periodic reports: 근로내용확인신고, 보수총액신고, 이직확인서 ---------------------------------------
+
+# 근로내용확인신고의 이직사유코드: 1 is from the source; 2 and 3 follow the 서식 as commonly quoted.
+DAILY_SEPARATION_CHOICES = [
+    ("", _("해당 없음 (그 달에 그만두지 않음)")),
+    ("1", _("1 회사 사정 (폐업·공사 중단·공사 종료·계약 만료 등)")),
+    ("2", _("2 부득이한 개인 사정 (질병·부상 등, 기준 확인 필요)")),
+    ("3", _("3 기타 개인 사정 (전직·자영업 등, 기준 확인 필요)")),
+]
+DAILY_OPTIONAL_MONEY = ("total_pay", "nontaxable", "income_tax", "local_tax")
+
+
+def _indexed_to_field(exc: FieldErrors, pattern: str, replace: str) -> FieldErrors:
+    """A copy of the errors with indexed names (days[3]) turned into the form's field names."""
+    out = FieldErrors()
+    for key, items in exc.fields.items():
+        for rule, message in items:
+            out.add(re.sub(pattern, replace, key), rule, message)
+    return out
+
+
+class DailyWorkForm(EmployeeChoiceMixin, SensitiveForm):
+    """근로내용확인신고: the days come from the calendar's checkboxes (name "days")."""
+
+    employee_id = forms.ChoiceField(label=_("일용근로자"), required=False)
+    month = forms.CharField(
+        label=_("근로월"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-05"}),
+    )
+    days = forms.MultipleChoiceField(
+        label=_("근로한 날"),
+        required=False,
+        choices=[(str(d), str(d)) for d in range(1, 32)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    daily_hours = forms.CharField(
+        label=_("일평균 근로시간"), required=False, initial="8", widget=_number(inputmode="decimal")
+    )
+    wages = forms.CharField(label=_("보수총액 (과세소득, 원)"), required=False, widget=_number())
+    total_pay = forms.CharField(
+        label=_("임금총액 (원, 선택)"),
+        required=False,
+        widget=_number(),
+        help_text=_("비워 두면 보수총액과 같은 금액으로 신고합니다."),
+    )
+    nontaxable = forms.CharField(label=_("비과세소득 (원, 선택)"), required=False, widget=_number())
+    income_tax = forms.CharField(label=_("소득세 (원, 선택)"), required=False, widget=_number())
+    local_tax = forms.CharField(label=_("지방소득세 (원, 선택)"), required=False, widget=_number())
+    separation_code = forms.ChoiceField(
+        label=_("이직사유코드 (선택)"),
+        required=False,
+        choices=DAILY_SEPARATION_CHOICES,
+        help_text=_("그 달에 일을 그만둔 경우에만 고릅니다."),
+    )
+
+    def add_service_errors(self, exc: FieldErrors) -> None:
+        super().add_service_errors(_indexed_to_field(exc, r"^days\[\d+\]$", "days"))
+
+    def to_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "kind": ReportKind.DAILY_WORK.value,
+            "employee_id": d.get("employee_id"),
+            "month": d.get("month"),
+            "days": [int(day) for day in d.get("days") or []],
+            "daily_hours": d.get("daily_hours"),
+            "wages": d.get("wages"),
+            **{name: d.get(name) or None for name in DAILY_OPTIONAL_MONEY},
+            "separation_code": d.get("separation_code") or "",
+        }
+
+
+class AnnualWageForm(SensitiveForm):
+    """보수총액신고 of many people at once. Each row's inputs are named by the person (and month):
+    include=<id>, w-<id>-<YYYY-MM> (that month's wage), t-<id> (a total that replaces the sum)."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR)
+
+    def people(self, drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The included rows as annual_wage_reports_file takes them, in the drafts' order."""
+        included = self.included()
+        return [
+            {
+                "employee_id": draft["employee_id"],
+                "months": [
+                    {"month": m["month"], "wages": self.value_of(draft, m["month"])}
+                    for m in draft["months"]
+                ],
+                "total_wages": self.data.get(f"t-{draft['employee_id']}", "").strip() or None,
+            }
+            for draft in drafts
+            if str(draft["employee_id"]) in included
+        ]
+
+    def included(self) -> set[str]:
+        """The ids of the rows whose checkbox was ticked."""
+        return set(self.data.getlist("include")) if isinstance(self.data, QueryDict) else set()
+
+    def value_of(self, draft: dict[str, Any], month: str) -> str:
+        return str(self.data.get(f"w-{draft['employee_id']}-{month}", "")).strip()
+
+
+class SeparationForm(EmployeeChoiceMixin, SensitiveForm):
+    """이직확인서. The wage months are up to four rows of fields wm<i>_start/_end/_days/_wages;
+    blank rows are left out."""
+
+    WAGE_PARTS = ("start", "end", "days", "wages")
+
+    employee_id = forms.ChoiceField(label=_("근로자"), required=False)
+    last_working_day = forms.CharField(label=_("마지막 근무일"), required=False, widget=_date())
+    reason_code = forms.ChoiceField(
+        label=_("상실 사유 (실업급여를 받을 수 있는 사유)"),
+        required=False,
+        choices=[
+            ("", _("사유를 선택하세요")),
+            *[(code, f"{code} {EI_LOSS_REASONS[code]}") for code in BENEFIT_REASON_CHOICES],
+        ],
+    )
+    daily_hours = forms.CharField(
+        label=_("1일 소정근로시간"), required=False, initial="8", widget=_number()
+    )
+    insured_days = forms.CharField(
+        label=_("피보험단위기간 (일)"),
+        required=False,
+        widget=_number(),
+        help_text=_(
+            "이직 전 18개월 동안 보수 지급의 기초가 된 날의 수입니다. 포털 자료로 채운 값을 "
+            "확인해 주세요."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "start": _("시작일"),
+            "end": _("종료일"),
+            "days": _("일수"),
+            "wages": _("임금총액 (원)"),
+        }
+        for i in range(MAX_WAGE_MONTHS):
+            for part in self.WAGE_PARTS:
+                widget = _date() if part in ("start", "end") else _number()
+                self.fields[f"wm{i}_{part}"] = forms.CharField(
+                    label=labels[part], required=False, widget=widget
+                )
+        self.rows_sent: list[int] = []
+
+    def wage_rows(self) -> list[list[forms.BoundField]]:
+        return [[self[f"wm{i}_{part}"] for part in self.WAGE_PARTS] for i in range(MAX_WAGE_MONTHS)]
+
+    def add_service_errors(self, exc: FieldErrors) -> None:
+        # wage_months[k] is the k-th row sent, not the k-th row on screen (blank rows are left out).
+        renamed = FieldErrors()
+        for key, items in exc.fields.items():
+            matched = re.fullmatch(r"wage_months\[(\d+)\]\.(\w+)", key)
+            if matched and int(matched[1]) < len(self.rows_sent):
+                key = f"wm{self.rows_sent[int(matched[1])]}_{matched[2]}"
+            for rule, message in items:
+                renamed.add(key, rule, message)
+        super().add_service_errors(renamed)
+
+    def to_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        months, self.rows_sent = [], []
+        for i in range(MAX_WAGE_MONTHS):
+            row = {part: (d.get(f"wm{i}_{part}") or "").strip() for part in self.WAGE_PARTS}
+            if any(row.values()):
+                months.append(row)
+                self.rows_sent.append(i)
+        return {
+            "kind": ReportKind.SEPARATION.value,
+            "employee_id": d.get("employee_id"),
+            "last_working_day": d.get("last_working_day"),
+            "reason_code": d.get("reason_code"),
+            "daily_hours": d.get("daily_hours"),
+            "insured_days": d.get("insured_days"),
+            "wage_months": months,
+        }

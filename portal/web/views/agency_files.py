@@ -17,17 +17,23 @@ from django.views.decorators.http import require_POST
 
 from certificates.receipts import agency_file_receipt_pdf
 from filings.agency_files import (
+    AGENCY_PORTALS,
     XLSX,
     agency_file_get,
+    agency_file_regenerate,
     agency_file_result_parse,
     agency_file_result_record,
     agency_file_xlsx,
     agency_files_for,
     agency_files_gather,
+    agency_files_pending_for,
+    agency_files_zip,
     layout_of,
     workplace_delivery_channel_set,
 )
+from filings.hand_outcomes import report_outcome_record, submissions_by_hand
 from filings.models import AgencyFile
+from filings.selectors import report_get_for
 from portal.access import Action, can
 from portal.errors import DomainError, FieldErrors
 from portal.models import DeliveryChannel, Workplace
@@ -61,11 +67,20 @@ def _errors_to_messages(request: AuthenticatedHttpRequest, exc: FieldErrors) -> 
 @verified_required
 def agency_files_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = _workplace(request)
-    batches = [(f, layout_of(f)) for f in agency_files_for(workplace=workplace)]
+    batches = [
+        (f, layout_of(f), AGENCY_PORTALS.get(f.agency_portal, f.agency_portal))
+        for f in agency_files_for(workplace=workplace)
+    ]
     return render(
         request,
         "portal/agency_files.html",
-        {"workplace": workplace, "batches": batches, "channels": DeliveryChannel.choices},
+        {
+            "workplace": workplace,
+            "batches": batches,
+            "by_hand": submissions_by_hand(workplace_id=workplace.pk),
+            "pending_anywhere": len(agency_files_pending_for(actor=request.user)),
+            "channels": DeliveryChannel.choices,
+        },
     )
 
 
@@ -104,9 +119,13 @@ def agency_files_gather_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @verified_required
 def agency_file_download(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
     agency_file = _agency_file(request, agency_file_id)
-    content, filename = agency_file_xlsx(
-        agency_file=agency_file, actor=request.user, ip=client_ip(request)
-    )
+    try:
+        content, filename = agency_file_xlsx(
+            agency_file=agency_file, actor=request.user, ip=client_ip(request)
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:agency_files")
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -157,7 +176,75 @@ def agency_file_result(request: AuthenticatedHttpRequest, agency_file_id: int) -
     return redirect("portal:agency_files")
 
 
+@verified_required
+def agency_files_zip_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every workbook still to upload, of every workplace the user files for, in one zip."""
+    batches = agency_files_pending_for(actor=request.user)
+    if not batches:
+        messages.info(request, _("올릴 신고 파일이 없습니다."))
+        return redirect("portal:agency_files")
+    content, filename = agency_files_zip(
+        actor=request.user, agency_files=batches, ip=client_ip(request)
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@verified_required
+@require_POST
+def agency_file_regenerate_view(
+    request: AuthenticatedHttpRequest, agency_file_id: int
+) -> HttpResponse:
+    agency_file = _agency_file(request, agency_file_id)
+    try:
+        new = agency_file_regenerate(
+            agency_file=agency_file, actor=request.user, ip=client_ip(request)
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("신고 파일 #%(old)s을(를) #%(new)s(으)로 다시 만들었습니다.")
+            % {"old": agency_file.pk, "new": new.pk},
+        )
+    return redirect("portal:agency_files")
+
+
+@verified_required
+@require_POST
+def report_outcome_view(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """The outcome of a report filed by hand at the agency's own site."""
+    report = report_get_for(request.user, report_id, action=Action.FILE)
+    try:
+        report_outcome_record(
+            actor=request.user,
+            report=report,
+            agency=request.POST.get("agency", ""),
+            action=request.POST.get("action", "file"),
+            status=request.POST.get("status", ""),
+            receipt_number=request.POST.get("receipt_number", ""),
+            message=request.POST.get("message", ""),
+            ip=client_ip(request),
+        )
+    except FieldErrors as exc:
+        _errors_to_messages(request, exc)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("기관의 처리 결과를 기록했습니다."))
+    return redirect("portal:agency_files")
+
+
 urlpatterns = [
+    path("agency-files/zip", agency_files_zip_view, name="agency_files_zip"),
+    path(
+        "agency-files/<int:agency_file_id>/regenerate/",
+        agency_file_regenerate_view,
+        name="agency_file_regenerate",
+    ),
+    path("reports/<int:report_id>/outcome/", report_outcome_view, name="report_outcome"),
     path("agency-files/", agency_files_page, name="agency_files"),
     path("agency-files/channel/", agency_files_channel, name="agency_files_channel"),
     path("agency-files/gather/", agency_files_gather_view, name="agency_files_gather"),

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -290,6 +290,8 @@ def report_correct_view(request: AuthenticatedHttpRequest, report_id: int) -> Ht
     if report.kind == ReportKind.WORKPLACE_REGISTRATION:
         messages.error(request, _("성립 신고는 정정할 수 없습니다. 취소 후 다시 신고해 주세요."))
         return redirect("portal:report_detail", report_id=report.pk)
+    if report.kind not in FORMS:  # no correction form (the monthly and annual reports)
+        raise Http404
     initial = _initial_from(report) | _prefill(request)
     form = _form_for(report.kind, report.workplace, request.POST or None, initial)
     if report.kind == ReportKind.EXIT and report.employee_id:

@@ -35,6 +35,9 @@ from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import ReportFilterForm, agency_label
 from portal.web.selectors import CURRENT_KEY, reports_filtered, role_allows
 from portal.web.views.common import client_ip, current_or_none, verified_required
+from portal.web.views.daily_work import daily_work_extras
+from portal.web.views.filing import FORMS as CORRECTION_FORMS
+from portal.web.views.separation import separation_link
 
 PAGE_SIZE = 50
 OPEN_REPORT = {ReportStatus.IN_PROGRESS}
@@ -96,6 +99,8 @@ def _actions(request: HttpRequest, report: Report) -> dict[str, bool]:
     """Buttons only where the action can succeed (and the user may file here)."""
     may_file = role_allows(request, report.workplace_id, Action.FILE)
     possible = report_actions_possible(report=report, submissions=list(report.submissions.all()))
+    # The monthly and annual reports and the 이직확인서 have no correction form here (API only).
+    possible["can_correct"] = possible["can_correct"] and report.kind in CORRECTION_FORMS
     return {name: may_file and allowed for name, allowed in possible.items()}
 
 
@@ -111,6 +116,8 @@ def report_detail(request: AuthenticatedHttpRequest, report_id: int) -> HttpResp
         "late_statements": LateFilingStatement.objects.filter(report=report),
         "late_reasons": LateFilingReason.choices,
         "may_file": role_allows(request, report.workplace_id, Action.FILE),
+        **daily_work_extras(request, report),
+        "separation_url": separation_link(report),
     }
     return render(request, "portal/report_detail.html", context)
 
