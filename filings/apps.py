@@ -6,11 +6,11 @@ class FilingsConfig(AppConfig):
     name = "filings"
 
     def ready(self) -> None:
-        from filings.consistency import discrepancies_check_after_refusal
-        from filings.signals import submission_refused
+        from filings.consistency import discrepancies_check_after_refusals
+        from filings.signals import submissions_refused
 
-        def check(sender: object, submission_id: int, **kwargs: object) -> None:
-            discrepancies_check_after_refusal(submission_id=submission_id)
+        def check(sender: object, submission_ids: list[int], **kwargs: object) -> None:
+            discrepancies_check_after_refusals(submission_ids=submission_ids)
 
         # A refused hire at one agency leaves it short of the others: check after commit.
-        submission_refused.connect(check, weak=False, dispatch_uid="filings.discrepancies_check")
+        submissions_refused.connect(check, weak=False, dispatch_uid="filings.discrepancies_check")

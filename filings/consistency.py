@@ -532,14 +532,12 @@ def discrepancies_check_later(*, employee_ids: Iterable[int | None]) -> None:
     )
 
 
-def discrepancies_check_after_refusal(*, submission_id: int) -> None:
+def discrepancies_check_after_refusals(*, submission_ids: list[int]) -> None:
     """A refusal opens no period, but may leave one agency short of the others."""
-    employee_id = (
-        Submission.objects.filter(pk=submission_id)
-        .values_list("report__employee_id", flat=True)
-        .first()
+    employee_ids = Submission.objects.filter(pk__in=submission_ids).values_list(
+        "report__employee_id", flat=True
     )
-    discrepancies_check_later(employee_ids=[employee_id])
+    discrepancies_check_later(employee_ids=list(employee_ids))
 
 
 def discrepancies_check_due(*, limit: int = 5000) -> int:

@@ -34,7 +34,7 @@ from filings.models import (
     SubmissionStatus,
 )
 from filings.periods import Accepted, periods_apply_accepted, sql_array
-from filings.signals import submission_refused
+from filings.signals import submissions_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
 from portal.models import DeliveryChannel
@@ -179,9 +179,20 @@ def announce(
 ) -> None:
     """Tell people about a status change, inside the change's transaction (outbox rows only):
     alerts for rejections and failures, and a webhook to every endpoint listening."""
-    if any(st in ("rejected", "failed") for st in event_statuses):
-        submission_refused.send(sender=Submission, submission_id=sub.pk)
+    if refused(event_statuses):
+        refusals_announce(submission_ids=[sub.pk])
     webhook_enqueue_for_submission(submission_id=sub.pk, status=status, endpoints=endpoints)
+
+
+def refused(event_statuses: Sequence[str]) -> bool:
+    return any(st in ("rejected", "failed") for st in event_statuses)
+
+
+def refusals_announce(*, submission_ids: list[int]) -> None:
+    """One signal for all the rejections and failures a transaction recorded: the receivers
+    (alerts, the consistency marks) work on the set, not one statement train per row."""
+    if submission_ids:
+        submissions_refused.send(sender=Submission, submission_ids=submission_ids)
 
 
 def _event(submission: Submission, status: str, message: str) -> None:
@@ -454,12 +465,19 @@ def outcomes_record(
         reports_status_store(reports=reports)
         workplace_of = {report.pk: report.workplace_id for report in reports}
         endpoints: dict[int, list[Any]] = {}
+        refusals = []
         for o in done:
             workplace_id = workplace_of[o.sub.report_id]
             if workplace_id not in endpoints:
                 endpoints[workplace_id] = endpoints_for_workplace(workplace_id)
             status = o.fields.get("status", o.sub.status)
-            announce(o.sub, status, [st for st, _ in o.events], endpoints[workplace_id])
+            statuses = [st for st, _ in o.events]
+            if refused(statuses):
+                refusals.append(o.sub.pk)
+            webhook_enqueue_for_submission(
+                submission_id=o.sub.pk, status=status, endpoints=endpoints[workplace_id]
+            )
+        refusals_announce(submission_ids=refusals)
     return recorded
 
 

@@ -3,9 +3,10 @@ notifications: notifications listens here)."""
 
 from django.dispatch import Signal
 
-# Sent inside the transaction that recorded a rejection or failure, with `submission_id`, so
-# that a receiver's own writes (outbox rows) commit or roll back with the change.
-submission_refused = Signal()
+# Sent inside the transaction that recorded rejections or failures, once for all of them, with
+# `submission_ids`, so that a receiver's own writes (outbox rows) commit or roll back with the
+# change.
+submissions_refused = Signal()
 
 # Sent inside the transaction of a consistency check that opened discrepancies, with
 # `discrepancy_ids` (marked alerted in that transaction: each is announced once).

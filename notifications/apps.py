@@ -6,14 +6,16 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from filings.signals import discrepancies_opened, submission_refused
-        from notifications.services import discrepancy_alerts_enqueue, submission_alert_enqueue
+        from filings.signals import discrepancies_opened, submissions_refused
+        from notifications.services import discrepancy_alerts_enqueue, submission_alerts_enqueue
 
-        def alert(sender: object, submission_id: int, **kwargs: object) -> None:
-            submission_alert_enqueue(submission_id=submission_id)
+        def alert(sender: object, submission_ids: list[int], **kwargs: object) -> None:
+            submission_alerts_enqueue(submission_ids=submission_ids)
 
         # Strong reference: the receiver lives as long as the app.
-        submission_refused.connect(alert, weak=False, dispatch_uid="notifications.submission_alert")
+        submissions_refused.connect(
+            alert, weak=False, dispatch_uid="notifications.submission_alert"
+        )
 
         def discrepancies(sender: object, discrepancy_ids: list[int], **kwargs: object) -> None:
             discrepancy_alerts_enqueue(discrepancy_ids=discrepancy_ids)

@@ -54,6 +54,7 @@ T = TypeVar("T")
 ALERT_EMAIL_TASK = "notifications.tasks.alert_email_send"
 DIGEST_EMAIL_TASK = "notifications.tasks.digest_email_send"
 DISCREPANCY_ALERTS_TASK = "notifications.tasks.discrepancy_alerts_send"
+SUBMISSION_ALERTS_TASK = "notifications.tasks.submission_alerts_send"
 ALERT_CHUNK = 200
 # Alerts about deadlines that passed longer ago than this are not started (old data, first run).
 OVERDUE_WINDOW_DAYS = 30
@@ -194,22 +195,35 @@ def _rejection_alert(sub: Submission) -> Alert:
 _REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED)
 
 
-def submission_alert_enqueue(*, submission_id: int) -> int:
-    """Alert at once that a submission was rejected or failed; a no-op for any other status.
+def submission_alerts_enqueue(*, submission_ids: list[int]) -> None:
+    """In the transaction that recorded the refusals: outbox rows only (a task per chunk), so a
+    batch with many rejections stays one short transaction and the alerts go out right after
+    it commits, never if it rolls back."""
+    ids = sorted(submission_ids)
+    chunks = [[ids[i : i + ALERT_CHUNK]] for i in range(0, len(ids), ALERT_CHUNK)]
+    outbox_enqueue_many(task=SUBMISSION_ALERTS_TASK, args_list=chunks)
 
-    Safe to call more than once (and alongside the scan's catch-up): the unique key sends once.
-    """
-    sub = (
+
+def submission_alerts_deliver(*, submission_ids: list[int]) -> int:
+    """Alert that submissions were rejected or failed (others are skipped); returns the new
+    deliveries. Safe to run more than once and alongside the scan's catch-up: the unique key
+    sends each alert once."""
+    today = timezone.localdate()
+    recipients: dict[int, list[selectors.Recipient]] = {}
+    created = 0
+    subs = (
         Submission.objects.select_related("report", "report__workplace", "report__employee")
-        .filter(pk=submission_id, status__in=_REFUSED)
-        .first()
+        .filter(pk__in=submission_ids, status__in=_REFUSED)
+        .order_by("pk")
     )
-    if sub is None:
-        return 0
-    recipients = selectors.workplace_recipients(
-        workplace_id=sub.report.workplace_id, today=timezone.localdate()
-    )
-    return alert_deliver(alert=_rejection_alert(sub), recipients=recipients)
+    for sub in subs:
+        workplace_id = sub.report.workplace_id
+        if workplace_id not in recipients:
+            recipients[workplace_id] = selectors.workplace_recipients(
+                workplace_id=workplace_id, today=today
+            )
+        created += alert_deliver(alert=_rejection_alert(sub), recipients=recipients[workplace_id])
+    return created
 
 
 def _rejected_ids() -> list[int]:
@@ -274,8 +288,7 @@ def deadlines_scan(*, today: date | None = None) -> int:
 
     for alert in _deadline_alerts(today):
         created += alert_deliver(alert=alert, recipients=recipients(alert.workplace_id))
-    for submission_id in _rejected_ids():
-        created += submission_alert_enqueue(submission_id=submission_id)
+    created += submission_alerts_deliver(submission_ids=_rejected_ids())
     for alert, delegation in _delegation_alerts(today):
         created += alert_deliver(
             alert=alert, recipients=selectors.delegation_recipients(delegation=delegation)

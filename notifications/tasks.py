@@ -29,6 +29,11 @@ def digest_email_send(digest_id: int) -> bool:
     return services.digest_email_send(digest_id=digest_id)
 
 
+@shared_task(name="notifications.tasks.submission_alerts_send", acks_late=True)
+def submission_alerts_send(submission_ids: list[int]) -> int:
+    return services.submission_alerts_deliver(submission_ids=submission_ids)
+
+
 @shared_task(name="notifications.tasks.discrepancy_alerts_send", acks_late=True)
 def discrepancy_alerts_send(discrepancy_ids: list[int]) -> int:
     return services.discrepancy_alerts_deliver(discrepancy_ids=discrepancy_ids)

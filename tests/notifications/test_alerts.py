@@ -160,8 +160,8 @@ def test_rejection_alerts_owner_and_agent_by_mail_at_once(
             status=SubmissionStatus.REJECTED,
             result_message="E102 취득일 오류",
         )
-        assert services.submission_alert_enqueue(submission_id=sub.pk) == 4
-        assert services.submission_alert_enqueue(submission_id=sub.pk) == 0
+        assert services.submission_alerts_deliver(submission_ids=[sub.pk]) == 4
+        assert services.submission_alerts_deliver(submission_ids=[sub.pk]) == 0
         run_mail_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([owner.email, firm_agent.email])
     assert all("반려되었습니다" in m.subject and "E102 취득일 오류" in m.body for m in mail.outbox)
