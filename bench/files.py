@@ -130,12 +130,15 @@ def generate(workplace: Any, owner: Any) -> tuple[float, float, list[float], Any
 
 
 def result_file(content: bytes) -> bytes:
-    """The workbook as 4insure gives it back: every REJECT_EVERY-th person with an error."""
+    """The workbook as 4insure gives it back: every REJECT_EVERY-th person with an error. Built
+    as a regular workbook, which records the sheet's size as Excel and server exporters do
+    (openpyxl's write-only mode leaves it out, and a reader then scans the sheet once more)."""
     from openpyxl import Workbook, load_workbook
 
     source = load_workbook(io.BytesIO(content), read_only=True)
-    out = Workbook(write_only=True)
-    sheet = out.create_sheet("취득신고")
+    out = Workbook()
+    sheet = out.active
+    sheet.title = "취득신고"
     for n, row in enumerate(source.worksheets[0].iter_rows(values_only=True)):
         values = list(row) + [None] * (38 - len(row))  # read-only rows stop at the last value
         if n and n % REJECT_EVERY == 0:

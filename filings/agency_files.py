@@ -603,14 +603,11 @@ def _store_in(agency_file_id: int) -> Callable[[list[Outcome]], set[int]]:
     sets are written with one UPDATE (a 10,000-person batch is mostly equal answers)."""
 
     def store(outcomes: list[Outcome]) -> set[int]:
-        undecided = set(
-            Submission.objects.select_for_update(of=("self",))
-            .filter(
-                status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
-                agency_file_row__agency_file_id=agency_file_id,
-            )
-            .values_list("pk", flat=True)
+        undecided_rows = Submission.objects.filter(
+            status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
+            agency_file_row__agency_file_id=agency_file_id,
         )
+        undecided = set(undecided_rows.select_for_update(of=("self",)).values_list("pk", flat=True))
         held: set[int] = set()
         shared: dict[int, tuple[dict, list[int]]] = {}  # id(fields) -> fields, their rows
         for o in outcomes:
@@ -620,8 +617,15 @@ def _store_in(agency_file_id: int) -> Callable[[list[Outcome]], set[int]]:
         groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
         for fields, pks in shared.values():
             groups[tuple(sorted(fields.items()))].extend(pks)
+        largest = max(groups, key=lambda k: len(groups[k]), default=None)
         for key, pks in groups.items():
-            Submission.objects.filter(pk__in=pks).update(**dict(key))
+            if key != largest:
+                Submission.objects.filter(pk__in=pks).update(**dict(key))
+        if largest is not None:
+            # The answer most rows share (처리완료 for a whole batch), written by the locked
+            # condition less the few other rows, not by a list of tens of thousands of ids.
+            rest = undecided - set(groups[largest])
+            undecided_rows.exclude(pk__in=rest).update(**dict(largest))
         return held
 
     return store

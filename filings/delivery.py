@@ -9,6 +9,7 @@ Celery delivers at least once (a task can run again after a worker dies mid-send
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ from filings.models import (
     SubmissionAttempt,
     SubmissionStatus,
 )
-from filings.periods import Accepted, periods_apply_accepted, sql_array
+from filings.periods import Accepted, periods_apply_accepted
 from filings.signals import submissions_refused
 from filings.status import report_status_refresh, reports_lock, reports_status_store
 from filings.webhooks import endpoints_for_workplace, webhook_enqueue_for_submission
@@ -482,26 +483,23 @@ def outcomes_record(
 
 
 def _events_insert(events: Sequence[tuple[Answered, str, str]]) -> None:
-    """The timeline entries of recorded answers, in one INSERT from arrays (as
-    filings.agency_files._rows_insert; in text form, see periods.sql_array), not a model object
-    each. They share one time; their ids follow the order given (WITH ORDINALITY), which orders
-    the timeline within that time."""
+    """The timeline entries of recorded answers in one INSERT, not a model object each: the rows
+    go as one JSON parameter (json_to_recordset; psycopg2 would send lists as ARRAY[...] with an
+    expression per element for the server to parse). They share one time; their ids follow the
+    order given, which orders the timeline within that time."""
     if not events:
         return
-    columns: tuple[list[Any], ...] = ([], [], [], [], [])
-    for sub, status, message in events:
-        columns[0].append(sub.report_id)
-        columns[1].append(sub.pk)
-        columns[2].append(sub.agency)
-        columns[3].append(status)
-        columns[4].append(message[:500])
+    rows = [
+        {"n": n, "r": sub.report_id, "s": sub.pk, "a": sub.agency, "st": status, "m": message[:500]}
+        for n, (sub, status, message) in enumerate(events)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ReportEvent._meta.db_table} "  # noqa: S608  (our table name)
             "(report_id, submission_id, agency, status, message, at)"
-            " SELECT r, s, a, st, m, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[],"
-            " %s::text[], %s::text[]) WITH ORDINALITY AS t(r, s, a, st, m, n) ORDER BY n",
-            [timezone.now(), *map(sql_array, columns)],
+            " SELECT r, s, a, st, m, %s FROM json_to_recordset(%s::json)"
+            " AS t(n int, r bigint, s bigint, a text, st text, m text) ORDER BY n",
+            [timezone.now(), json.dumps(rows, ensure_ascii=False)],
         )
 
 

@@ -14,6 +14,7 @@ agency accepts a pay change (or its cancellation).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -28,20 +29,6 @@ from filings.consistency import discrepancies_check_later
 from filings.models import InsuredPeriod, Report, ReportKind, Submission, SubmissionStatus
 from filings.signals import bill_inputs_changed
 from portal.models import Employee
-
-
-def sql_array(values: Iterable[object]) -> str:
-    """A one-dimensional array in PostgreSQL's text form ('{"1","2"}'), passed as one parameter
-    and cast in the SQL (`%s::bigint[]`). psycopg2 sends a list as ARRAY[...], one expression
-    per element for the server to parse and fold, which on 80,000 rows costs about as much as
-    the INSERT it feeds; the text form is read by the array type's input function."""
-    return "{" + ",".join(_array_element(v) for v in values) + "}"
-
-
-def _array_element(value: object) -> str:
-    if value is None:
-        return "NULL"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class Accepted(Protocol):
@@ -166,11 +153,12 @@ def _wage_in_force(*, employee_id: int) -> int:
 
 
 class _Opened:
-    """The periods accepted acquisitions open, as columns for one INSERT from arrays (as
-    filings.agency_files._rows_insert): a model object per period cost more than the insert."""
+    """The periods accepted acquisitions open, written in one INSERT whose rows go as one JSON
+    parameter (as filings.delivery._events_insert): a model object per period cost more than
+    the insert."""
 
     def __init__(self) -> None:
-        self.columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+        self.rows: list[dict[str, Any]] = []
         self.adapters: dict[str, AgencyAdapter] = {}
 
     def add(self, submission: Accepted, report: _Facts, employee_id: int) -> None:
@@ -179,20 +167,20 @@ class _Opened:
             adapter = self.adapters[submission.agency] = adapter_for(submission.agency)
         assert report.birth_date is not None  # a person report's employee
         code = adapter.acquisition_code_for(data=report.data, birth_date=report.birth_date)
-        values = (
-            employee_id,
-            report.workplace_id,
-            submission.agency,
-            report.event_date,
-            code,
-            submission.report_id,
-            submission.pk,
+        self.rows.append(
+            {
+                "e": employee_id,
+                "w": report.workplace_id,
+                "a": submission.agency,
+                "d": report.event_date.isoformat(),
+                "c": code,
+                "r": submission.report_id,
+                "s": submission.pk,
+            }
         )
-        for column, value in zip(self.columns, values, strict=True):
-            column.append(value)
 
     def insert(self) -> None:
-        if not self.columns[0]:
+        if not self.rows:
             return
         now = timezone.now()
         # An acquisition accepted twice (a resend found by query) opens its period once.
@@ -202,10 +190,10 @@ class _Opened:
                 "(employee_id, workplace_id, agency, acquired_on, acquisition_code, report_id,"
                 " acquired_by_id, lost_on, loss_code, lost_by_id, source, created_at, updated_at)"
                 " SELECT e, w, a, d, c, r, s, NULL, '', NULL, %s, %s, %s"
-                " FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::date[], %s::text[],"
-                " %s::bigint[], %s::bigint[]) AS t(e, w, a, d, c, r, s)"
+                " FROM json_to_recordset(%s::json)"
+                " AS t(e bigint, w bigint, a text, d date, c text, r bigint, s bigint)"
                 " ON CONFLICT DO NOTHING",
-                [InsuredPeriod.Source.FILED, now, now, *map(sql_array, self.columns)],
+                [InsuredPeriod.Source.FILED, now, now, json.dumps(self.rows)],
             )
 
 
