@@ -12,25 +12,20 @@ from django.utils import timezone
 from agencies.registry import agency_codes
 from certificates.render import DEFAULT_ISSUER, html_pdf_render
 from filings.agency_files import layout_of
-from filings.models import AgencyFile, Report, ReportEvent, Submission
+from filings.models import AgencyFile, Report, Submission
 
 TEMPLATE = "certificates/report_receipt.html"
 
 
 def report_receipt_context(*, report: Report) -> dict[str, Any]:
     """Per agency (registry order), the filing and any cancellation with its receipt."""
-    received_at = dict(
-        ReportEvent.objects.filter(report=report, status="received")
-        .order_by("submission_id", "at")
-        .values_list("submission_id", "at")
-    )
     order = {code: i for i, code in enumerate(agency_codes())}
     rows = [
         {
             "agency": sub.get_agency_display(),
             "action": sub.get_action_display(),
             "receipt_number": sub.receipt_number,
-            "received_at": received_at.get(sub.pk),
+            "received_at": sub.received_at,
             "status": sub.get_status_display(),
             "deadline": sub.deadline,
             "result": f"{sub.result_code} {sub.result_message}".strip(),

@@ -21,7 +21,7 @@ import json
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from agencies.base import AgencyAdapter, Filing, Receipt, Result
 from agencies.registry import adapter_for
-from filings.bulk import MAX_FILE_BYTES, MAX_ROWS, bulk_parse
+from filings.bulk import MAX_FILE_BYTES, MAX_ROWS, bulk_rows, cell_text
 from filings.delivery import (
     Outcome,
     outcomes_record,
@@ -511,7 +511,7 @@ def _batch_submissions(agency_file_id: int) -> list[_BatchSubmission]:
         .order_by("report_id", "id")
         .values_list(*_BatchSubmission._fields)
     )
-    return [_BatchSubmission(*row) for row in rows]
+    return [_BatchSubmission._make(row) for row in rows]
 
 
 def agency_file_result_record(
@@ -570,7 +570,7 @@ def agency_file_result_record(
         if key not in changes:
             fields, events = result_changes(sub, answer, via=via)
             # One time for the batch, so equal answers are stored with one UPDATE (_store_in).
-            for name in ("decided_at", "last_polled_at"):
+            for name in ("decided_at", "last_polled_at", "received_at"):
                 if name in fields:
                     fields[name] = now
             changes[key] = fields, events
@@ -661,20 +661,31 @@ def agency_file_result_parse(
     if len(content) > MAX_FILE_BYTES:
         raise FieldErrors({"file": [("too_large", "파일이 너무 큽니다(최대 20MB).")]})
     layout = layout_of(agency_file)
-    table = bulk_parse(content=content, filename=filename)
-    if not table:
+    # Only three columns matter here: the others are not turned into text.
+    rows_in = bulk_rows(content=content, filename=filename)
+    first = next(rows_in, None)
+    if first is None:
         raise FieldErrors({"file": [("empty", "빈 파일입니다.")]})
-    header = [_header(h) for h in table[0]]
+    header = [_header(cell_text(h)) for h in first]
     expected = [_header(h) for h in layout.headers]
     if header[: len(expected)] != expected:
         raise FieldErrors(
             {"file": [("headers", f"이 신고 파일의 양식({layout.title})과 머리글이 다릅니다.")]}
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise FieldErrors({"file": [("too_many_rows", f"최대 {MAX_ROWS:,}행입니다.")]})
     rrn_at = next(i for i, c in enumerate(layout.columns) if c.value == "person.rrn")
     error_at = header.index(ERROR_HEADER) if ERROR_HEADER in header else None
     warning_at = header.index(WARNING_HEADER) if WARNING_HEADER in header else None
+
+    def text_at(cells: Sequence[Any], at: int | None) -> str:
+        return cell_text(cells[at]) if at is not None and at < len(cells) else ""
+
+    table = [
+        (n, text_at(cells, rrn_at), text_at(cells, error_at), text_at(cells, warning_at))
+        for n, cells in enumerate(rows_in, start=2)
+        if any(c not in (None, "") for c in cells)
+    ]
+    if len(table) > MAX_ROWS:
+        raise FieldErrors({"file": [("too_many_rows", f"최대 {MAX_ROWS:,}행입니다.")]})
     people: dict[str, list[tuple[int, str]]] = defaultdict(list)
     rows = Submission.objects.filter(agency_file_row__agency_file=agency_file).values_list(
         "report_id", "agency", "report__employee__rrn_index"
@@ -683,11 +694,9 @@ def agency_file_result_parse(
         people[index].append((report_id, agency))
     results: list[RowResult] = []
     errors = FieldErrors()
-    for n, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
+    for n, rrn, error, warning in table:
         try:
-            digits = person_number_parse(cells[rrn_at] if rrn_at < len(cells) else "").digits
+            digits = person_number_parse(rrn).digits
         except IdentifierError:
             errors.add(f"row {n}", "rrn", f"{n}행: 주민등록번호를 읽을 수 없습니다.")
             continue
@@ -695,10 +704,6 @@ def agency_file_result_parse(
         if not subs:
             errors.add(f"row {n}", "not_in_batch", f"{n}행: 이 신고 파일에 없는 사람입니다.")
             continue
-        error = cells[error_at].strip() if error_at is not None and error_at < len(cells) else ""
-        warning = (
-            cells[warning_at].strip() if warning_at is not None and warning_at < len(cells) else ""
-        )
         rejected = set(_agencies_named(error, [a for _, a in subs])) if error else set()
         for report_id, agency in subs:
             if agency in rejected:

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -133,7 +134,7 @@ def table_template(*, columns: tuple[Column, ...], title: str, fmt: str) -> tupl
     return buffer.getvalue(), f"{title}_양식.xlsx", xlsx
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -147,6 +148,12 @@ def _cell(value: Any) -> str:
 
 def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
     """Rows of cells as text (first row = headers); raises FieldErrors on 'file'."""
+    return [[cell_text(v) for v in row] for row in bulk_rows(content=content, filename=filename)]
+
+
+def bulk_rows(*, content: bytes, filename: str) -> Iterator[Sequence[Any]]:
+    """Rows of cells as the file holds them (first row = headers), for a reader that needs only
+    some columns as text (`cell_text`); raises FieldErrors on 'file'."""
     if content[:2] == b"PK":
         from openpyxl import load_workbook
 
@@ -154,10 +161,11 @@ def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
             raise FieldErrors({"file": [("xlsx", "엑셀(XLSX) 파일을 읽을 수 없습니다.")]}) from exc
-        ws = wb.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        wb.close()
-        return rows
+        try:
+            yield from wb.worksheets[0].iter_rows(values_only=True)
+        finally:
+            wb.close()
+        return
     for encoding in ("utf-8-sig", "cp949"):
         try:
             text = content.decode(encoding)
@@ -168,7 +176,7 @@ def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
         raise FieldErrors({"file": [("encoding", "CSV는 UTF-8 또는 CP949(EUC-KR)여야 합니다.")]})
     if "\x00" in text:
         raise FieldErrors({"file": [("format", "CSV 또는 XLSX 파일을 올려 주세요.")]})
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    yield from csv.reader(io.StringIO(text))
 
 
 def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Column]]:

@@ -534,15 +534,27 @@ def result_changes(
         fields |= {"status": SubmissionStatus.REJECTED, **decided}
     else:
         fields |= {"status": SubmissionStatus.RECEIVED, "last_polled_at": now}
-    events: list[tuple[str, str]] = []
+    # The receipt is news unless it came earlier ("poll": the row is already received).
+    note = ""
     if via != "poll" and fields["receipt_number"]:
+        fields["received_at"] = now
         found = " (조회로 확인)" if via == "query" else ""
-        events.append(("received", f"접수번호 {fields['receipt_number']}{found}"))
+        note = f"접수번호 {fields['receipt_number']}{found}"
+    # One timeline entry per thing that happened: a decision that came with its receipt says
+    # both; a receipt alone is its own entry.
+    events: list[tuple[str, str]] = []
     if status == "accepted":
-        events.append(("accepted", answer.result_message or "처리완료"))
+        events.append(("accepted", _with_note(answer.result_message or "처리완료", note)))
     elif status == "rejected":
-        events.append(("rejected", f"반려: {answer.result_code} {answer.result_message}".strip()))
+        decision = f"반려: {answer.result_code} {answer.result_message}".strip()
+        events.append(("rejected", _with_note(decision, note)))
+    elif note:
+        events.append(("received", note))
     return fields, events
+
+
+def _with_note(text: str, note: str) -> str:
+    return f"{text} ({note})" if note else text
 
 
 def _apply_result(

@@ -13,7 +13,7 @@ from datetime import date
 from django.utils import timezone
 
 from agencies.registry import agency_codes, insurance_labels
-from filings.models import Report, ReportEvent, Submission
+from filings.models import Report, Submission
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,6 @@ def report_lateness(*, report: Report, today: date | None = None) -> list[Agency
     """Every filing of the report that reached (or has not yet reached) its agency after the
     deadline, in registry order; empty when everything was on time."""
     today = today or timezone.localdate()
-    received: dict[int | None, date] = {}
-    for submission_id, at in (
-        ReportEvent.objects.filter(report=report, status="received")
-        .order_by("at")
-        .values_list("submission_id", "at")
-    ):
-        received.setdefault(submission_id, timezone.localtime(at).date())
     late = []
     labels = insurance_labels()
     subs = Submission.objects.filter(
@@ -64,7 +57,7 @@ def report_lateness(*, report: Report, today: date | None = None) -> list[Agency
     order = {code: i for i, code in enumerate(agency_codes())}
     for sub in sorted(subs, key=lambda s: order.get(s.agency, len(order))):
         assert sub.deadline is not None
-        filed_on = received.get(sub.pk)
+        filed_on = timezone.localtime(sub.received_at).date() if sub.received_at else None
         if filed_on is None and sub.status in ("cancelled", "rejected"):
             continue  # nothing owed there any more, or refused: the refusal is its own task
         end = filed_on or today

@@ -154,6 +154,8 @@ class Submission(models.Model):
     # must first ask the agency by our reference (never blindly re-send).
     uncertain = models.BooleanField(default=False)
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # When the agency's 접수번호 was first recorded: the filing date for deadlines and receipts.
+    received_at = models.DateTimeField(_("접수 시각"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -193,7 +195,10 @@ class InsuredPeriod(models.Model):
     employee = models.ForeignKey(
         Employee, on_delete=models.CASCADE, related_name="insured_periods", db_index=False
     )
-    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="+")
+    # Looked up through the (workplace, agency) index: one of its own would only cost writes.
+    workplace = models.ForeignKey(
+        Workplace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     agency = models.CharField(_("기관"), max_length=32, choices=agency_choices)
     acquired_on = models.DateField(_("취득일"))
     lost_on = models.DateField(_("상실일"), null=True, blank=True)

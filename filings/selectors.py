@@ -62,6 +62,7 @@ def submission_as_dict(sub: Submission) -> dict[str, Any]:
         "action": sub.action,
         "status": sub.status,
         "receipt_number": sub.receipt_number,
+        "received_at": sub.received_at.isoformat() if sub.received_at else None,
         "deadline": sub.deadline.isoformat() if sub.deadline else None,
         "result_code": sub.result_code,
         "result_message": sub.result_message,

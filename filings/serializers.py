@@ -239,6 +239,9 @@ class SubmissionSerializer(serializers.Serializer):
     action = serializers.CharField()
     status = serializers.CharField()
     receipt_number = serializers.CharField(allow_blank=True)
+    received_at = serializers.DateTimeField(
+        allow_null=True, help_text="접수번호를 받은 시각(신고한 때: 기한 판단의 기준)"
+    )
     deadline = serializers.DateField(allow_null=True)
     result_code = serializers.CharField(allow_blank=True)
     result_message = serializers.CharField(allow_blank=True)

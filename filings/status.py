@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple, Protocol
 
 from django.db import transaction
 
 from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
 
 
-def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> str:
+class Withdrawable(Protocol):
+    """What deriving a status reads of a report (a model, or a locked row below)."""
+
+    @property
+    def cancelled_at(self) -> datetime | None: ...
+    @property
+    def corrected_at(self) -> datetime | None: ...
+
+
+class LockedReport(NamedTuple):
+    pk: int
+    workplace_id: int
+    status: str
+    cancelled_at: datetime | None
+    corrected_at: datetime | None
+
+
+def report_status_derive(*, report: Withdrawable, statuses: list[tuple[str, str]]) -> str:
     """statuses: (action, status) for each submission of the report.
 
     A cancelled or corrected report reads 취소됨 / 정정됨 only once every agency that held it
@@ -44,20 +63,22 @@ def report_status_derive(*, report: Report, statuses: list[tuple[str, str]]) -> 
 _REFUSED = (SubmissionStatus.REJECTED, SubmissionStatus.FAILED)
 
 
-def reports_lock(*, report_ids: Iterable[int]) -> list[Report]:
+def reports_lock(*, report_ids: Iterable[int]) -> list[LockedReport]:
     """Lock the reports in id order (the one lock order of every writer) and read what their
-    derived status needs, and their workplace (whose webhooks hear of the change)."""
-    return list(
+    derived status needs, and their workplace (whose webhooks hear of the change): rows, not
+    models (a result file locks ten thousand)."""
+    rows = (
         Report.objects.select_for_update()
         .filter(pk__in=sorted(set(report_ids)))
         .order_by("pk")
-        .only("pk", "workplace_id", "status", "cancelled_at", "corrected_at")
+        .values_list(*LockedReport._fields)
     )
+    return [LockedReport._make(row) for row in rows]
 
 
-def reports_status_store(*, reports: list[Report]) -> None:
+def reports_status_store(*, reports: list[LockedReport]) -> dict[int, str]:
     """Store each locked report's status as derived from its submissions, where it changed:
-    one read for all of them."""
+    one read for all of them. Returns every report's status now."""
     statuses: dict[int, list[tuple[str, str]]] = {report.pk: [] for report in reports}
     rows = Submission.objects.filter(report_id__in=list(statuses)).values_list(
         "report_id", "action", "status"
@@ -65,14 +86,15 @@ def reports_status_store(*, reports: list[Report]) -> None:
     for report_id, action, status in rows:
         statuses[report_id].append((action, status))
     changed: dict[str, list[int]] = {}
+    now: dict[int, str] = {}
     for report in reports:
-        status = report_status_derive(report=report, statuses=statuses[report.pk])
+        status = now[report.pk] = report_status_derive(report=report, statuses=statuses[report.pk])
         if status != report.status:
             changed.setdefault(status, []).append(report.pk)
-            report.status = status
     # One UPDATE per new status, not per report (a 4insure result file settles thousands).
     for status, ids in changed.items():
         Report.objects.filter(pk__in=ids).update(status=status)
+    return now
 
 
 def report_status_refresh(*, report_id: int) -> str:
@@ -81,5 +103,4 @@ def report_status_refresh(*, report_id: int) -> str:
         reports = reports_lock(report_ids=[report_id])
         if not reports:
             raise Report.DoesNotExist(f"report {report_id}")
-        reports_status_store(reports=reports)
-        return reports[0].status
+        return reports_status_store(reports=reports)[report_id]
