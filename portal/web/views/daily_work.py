@@ -24,15 +24,14 @@ from django.views.decorators.http import require_POST
 from filings.deadlines import deadline_for, is_business_day
 from filings.models import Report, ReportKind
 from filings.selectors import daily_work_prompts, report_get_for
-from filings.services import report_file
 from portal import otp
 from portal.access import Action
-from portal.errors import FieldErrors, IdempotencyKeyMismatch
 from portal.models import EmploymentType, Workplace
 from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import DailyWorkForm, SensitiveForm, agency_label
 from portal.web.selectors import employees_of
-from portal.web.views.common import client_ip, current_or_none, fresh_code_ok, verified_required
+from portal.web.views.common import current_or_none, verified_required
+from portal.web.views.filing import report_form_file
 
 # The calendar's weeks start on Sunday, as Korean calendars do.
 WEEKDAYS = [
@@ -107,31 +106,17 @@ def daily_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     workers = _daily_workers(workplace)
     form.set_employees(workers)
     if request.method == "POST" and not redraw and form.is_valid():
-        fresh = fresh_code_ok(request, form)
-        if isinstance(fresh, HttpResponse):
-            return fresh
-        if fresh:
-            try:
-                report, _created = report_file(
-                    actor=request.user,
-                    workplace=workplace,
-                    data=form.to_data(),
-                    idempotency_key=f"portal:{key}",
-                    ip=client_ip(request),
-                )
-            except FieldErrors as exc:
-                form.add_service_errors(exc)
-            except IdempotencyKeyMismatch:
-                key = uuid.uuid4().hex
-                form.add_error(
-                    None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요.")
-                )
-            else:
-                messages.success(
-                    request,
-                    _("근로내용확인신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다."),
-                )
-                return redirect("portal:report_detail", report_id=report.pk)
+        filed = report_form_file(
+            request,
+            form,
+            workplace=workplace,
+            data=form.to_data,
+            key=key,
+            success=_("근로내용확인신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다."),
+        )
+        if filed.response is not None:
+            return filed.response
+        key = filed.key
     month = _month_of(form["month"].value())
     checked = set(request.POST.getlist("days")) if request.method == "POST" else set()
     return render(
@@ -206,26 +191,17 @@ def daily_work_acquire(request: AuthenticatedHttpRequest, report_id: int) -> Htt
     key = request.POST.get("idempotency_key") or uuid.uuid4().hex
     form = SensitiveForm(request.POST)
     if form.is_valid():
-        fresh = fresh_code_ok(request, form)
-        if isinstance(fresh, HttpResponse):
-            return fresh
-        if fresh:
-            try:
-                hire, _created = report_file(
-                    actor=request.user,
-                    workplace=report.workplace,
-                    data=_acquisition_data(report, prompts[0]["acquire_on"]),
-                    idempotency_key=f"portal:{key}",
-                    ip=client_ip(request),
-                )
-            except FieldErrors as exc:
-                form.add_service_errors(exc)
-            except IdempotencyKeyMismatch:
-                key = uuid.uuid4().hex
-                form.add_error(None, _("이미 제출한 신고입니다. 신고 내역을 확인해 주세요."))
-            else:
-                messages.success(request, _("자격취득 신고를 접수했습니다."))
-                return redirect("portal:report_detail", report_id=hire.pk)
+        filed = report_form_file(
+            request,
+            form,
+            workplace=report.workplace,
+            data=lambda: _acquisition_data(report, prompts[0]["acquire_on"]),
+            key=key,
+            success=_("자격취득 신고를 접수했습니다."),
+        )
+        if filed.response is not None:
+            return filed.response
+        key = filed.key
     return render(
         request,
         "portal/daily_work_acquire.html",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -93,6 +95,50 @@ def _data_of(form: Any, kind: str, workplace: Workplace) -> dict[str, Any]:
     return form.to_data()
 
 
+@dataclass
+class Filed:
+    """What filing a posted form came to: a page to answer with (the report, or a fresh-code
+    prompt), or None to show the form again (with its errors); and the idempotency key the
+    form carries on with."""
+
+    response: HttpResponse | None
+    key: str
+
+
+def report_form_file(
+    request: AuthenticatedHttpRequest,
+    form: Any,
+    *,
+    workplace: Workplace,
+    data: Callable[[], dict[str, Any]],
+    key: str,
+    success: str,
+) -> Filed:
+    """File a valid form's report once the user's code is fresh: the one way every filing page
+    files. Service errors go onto the form; a replayed key with other content gets a new key."""
+    fresh = fresh_code_ok(request, form)
+    if isinstance(fresh, HttpResponse):
+        return Filed(fresh, key)
+    if not fresh:
+        return Filed(None, key)
+    try:
+        report, _created = report_file(
+            actor=request.user,
+            workplace=workplace,
+            data=data(),
+            idempotency_key=f"portal:{key}",
+            ip=client_ip(request),
+        )
+    except FieldErrors as exc:
+        form.add_service_errors(exc)
+        return Filed(None, key)
+    except IdempotencyKeyMismatch:
+        form.add_error(None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요."))
+        return Filed(None, uuid.uuid4().hex)
+    messages.success(request, success)
+    return Filed(redirect("portal:report_detail", report_id=report.pk), key)
+
+
 def _file_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     workplace = current_or_none(request, Action.FILE)
     if workplace is None:
@@ -100,30 +146,17 @@ def _file_page(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     key = request.POST.get("idempotency_key") or uuid.uuid4().hex
     form = _form_for(kind, workplace, request.POST or None, _prefill(request))
     if request.method == "POST" and form.is_valid():
-        fresh = fresh_code_ok(request, form)
-        if isinstance(fresh, HttpResponse):
-            return fresh
-        if fresh:
-            try:
-                report, _created = report_file(
-                    actor=request.user,
-                    workplace=workplace,
-                    data=_data_of(form, kind, workplace),
-                    idempotency_key=f"portal:{key}",
-                    ip=client_ip(request),
-                )
-            except FieldErrors as exc:
-                form.add_service_errors(exc)
-            except IdempotencyKeyMismatch:
-                key = uuid.uuid4().hex
-                form.add_error(
-                    None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요.")
-                )
-            else:
-                messages.success(
-                    request, _("신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다.")
-                )
-                return redirect("portal:report_detail", report_id=report.pk)
+        filed = report_form_file(
+            request,
+            form,
+            workplace=workplace,
+            data=lambda: _data_of(form, kind, workplace),
+            key=key,
+            success=_("신고를 접수했습니다. 기관별 처리 상황이 아래에 나타납니다."),
+        )
+        if filed.response is not None:
+            return filed.response
+        key = filed.key
     return render(
         request,
         "portal/file_form.html",

@@ -10,9 +10,8 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,15 +19,14 @@ from django.utils.translation import gettext as _
 
 from filings.models import Report, ReportKind
 from filings.separation import BENEFIT_REASONS, separation_prefill
-from filings.services import report_file
 from portal import otp
 from portal.access import Action
-from portal.errors import FieldErrors, IdempotencyKeyMismatch
 from portal.models import Employee, Workplace
 from portal.request_types import AuthenticatedHttpRequest
 from portal.web.forms import SeparationForm
 from portal.web.selectors import employees_of
-from portal.web.views.common import client_ip, current_or_none, fresh_code_ok, verified_required
+from portal.web.views.common import current_or_none, verified_required
+from portal.web.views.filing import report_form_file
 
 
 def separation_link(report: Report) -> str:
@@ -85,28 +83,17 @@ def separation(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SeparationForm(posted, initial=_initial(source, workplace))
     form.set_employees(list(employees_of(workplace)))
     if posted is not None and form.is_valid():
-        fresh = fresh_code_ok(request, form)
-        if isinstance(fresh, HttpResponse):
-            return fresh
-        if fresh:
-            try:
-                report, _created = report_file(
-                    actor=request.user,
-                    workplace=workplace,
-                    data=form.to_data(),
-                    idempotency_key=f"portal:{key}",
-                    ip=client_ip(request),
-                )
-            except FieldErrors as exc:
-                form.add_service_errors(exc)
-            except IdempotencyKeyMismatch:
-                key = uuid.uuid4().hex
-                form.add_error(
-                    None, _("이미 제출한 양식입니다. 내용을 확인하고 다시 제출해 주세요.")
-                )
-            else:
-                messages.success(request, _("이직확인서를 접수했습니다."))
-                return redirect("portal:report_detail", report_id=report.pk)
+        filed = report_form_file(
+            request,
+            form,
+            workplace=workplace,
+            data=form.to_data,
+            key=key,
+            success=_("이직확인서를 접수했습니다."),
+        )
+        if filed.response is not None:
+            return filed.response
+        key = filed.key
     return render(
         request,
         "portal/separation_form.html",
