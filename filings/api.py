@@ -385,7 +385,7 @@ class EmployeePeriodsView(APIView):
                     "acquired_on": p.acquired_on.isoformat(),
                     "lost_on": p.lost_on.isoformat() if p.lost_on else None,
                     "source": p.source,
-                    "report_id": p.report_id,
+                    "report_id": p.acquired_by.report_id if p.acquired_by else None,
                 }
                 for p in periods_of(employee_id=employee.pk)
             ]

@@ -205,9 +205,7 @@ class InsuredPeriod(models.Model):
     acquisition_code = models.CharField(_("취득부호"), max_length=8, blank=True)
     loss_code = models.CharField(_("상실부호"), max_length=8, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.FILED)
-    report = models.ForeignKey(
-        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # The acquisition's report is acquired_by's (one column fewer to write and check).
     acquired_by = models.ForeignKey(
         Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -174,7 +174,6 @@ class _Opened:
                 "a": submission.agency,
                 "d": report.event_date.isoformat(),
                 "c": code,
-                "r": submission.report_id,
                 "s": submission.pk,
             }
         )
@@ -187,11 +186,11 @@ class _Opened:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {InsuredPeriod._meta.db_table} "  # noqa: S608  (our table name)
-                "(employee_id, workplace_id, agency, acquired_on, acquisition_code, report_id,"
+                "(employee_id, workplace_id, agency, acquired_on, acquisition_code,"
                 " acquired_by_id, lost_on, loss_code, lost_by_id, source, created_at, updated_at)"
-                " SELECT e, w, a, d, c, r, s, NULL, '', NULL, %s, %s, %s"
+                " SELECT e, w, a, d, c, s, NULL, '', NULL, %s, %s, %s"
                 " FROM json_to_recordset(%s::json)"
-                " AS t(e bigint, w bigint, a text, d date, c text, r bigint, s bigint)"
+                " AS t(e bigint, w bigint, a text, d date, c text, s bigint)"
                 " ON CONFLICT DO NOTHING",
                 [InsuredPeriod.Source.FILED, now, now, json.dumps(self.rows)],
             )
@@ -261,7 +260,9 @@ def _loss_cancelled(cancel: Accepted) -> None:
 
 def periods_of(*, employee_id: int) -> list[InsuredPeriod]:
     return list(
-        InsuredPeriod.objects.filter(employee_id=employee_id).order_by("acquired_on", "agency")
+        InsuredPeriod.objects.filter(employee_id=employee_id)
+        .select_related("acquired_by")
+        .order_by("acquired_on", "agency")
     )
 
 
