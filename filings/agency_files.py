@@ -714,6 +714,34 @@ def agency_file_result_parse(
     return results
 
 
+BY_HAND_PAGE = 500
+
+
+def agency_file_open_people(*, agency_file: AgencyFile) -> list[dict[str, Any]]:
+    """The batch's people with an insurance still waiting for its outcome (the first
+    BY_HAND_PAGE; a larger batch is answered with the result file): name, masked number and
+    the waiting agencies, for recording outcomes by hand."""
+    rows = (
+        Submission.objects.filter(
+            agency_file_row__agency_file=agency_file,
+            status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
+        )
+        .order_by("report_id", "id")
+        .values_list(
+            "report_id", "agency", "report__employee__name", "report__employee__rrn_masked"
+        )
+    )
+    people: dict[int, dict[str, Any]] = {}
+    for report_id, agency, name, masked in rows:
+        if report_id not in people and len(people) == BY_HAND_PAGE:
+            break
+        person = people.setdefault(
+            report_id, {"report_id": report_id, "name": name, "rrn": masked, "agencies": []}
+        )
+        person["agencies"].append(agency)
+    return list(people.values())
+
+
 def agency_file_get(*, agency_file_id: int) -> AgencyFile:
     """The batch; callers check access to its workplace (portal.access)."""
     if not 0 < agency_file_id < 2**63:

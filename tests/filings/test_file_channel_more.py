@@ -232,3 +232,33 @@ def test_the_agency_files_page_remakes_a_batch_and_records_a_pay_change_filed_by
     sub = Submission.objects.get(report_id=change["id"], agency="health")
     assert (sub.status, sub.receipt_number) == ("rejected", "H-1")
     assert client.get("/agency-files/").content.decode().count('data-testid="by-hand"') == 3
+
+
+def test_a_batchs_page_records_one_persons_rejection_by_hand_and_leaves_the_rest(
+    api_client, owner, workplace, verified_client
+):
+    client = verified_client(owner)
+    client.post("/agency-files/channel/", {"delivery_channel": "file"})
+    kept = _post(api_client, workplace, hire_body(name="김정상"))
+    refused = _post(api_client, workplace, hire_body(name="박반려"))
+    (batch,) = _gather(api_client, workplace)
+    page = client.get(f"/agency-files/{batch['id']}/").content.decode()
+    assert page.count('data-testid="open-row"') == 8 and "박반려" in page
+    client.post(
+        f"/agency-files/{batch['id']}/result/",
+        {
+            "receipt_number": "4INS-HAND-1",
+            f"outcome-{refused['id']}-health": "rejected",
+            f"message-{refused['id']}-health": "보수월액 확인 필요",
+            f"outcome-{kept['id']}-health": "accepted",
+        },
+    )
+    health = Submission.objects.get(report_id=refused["id"], agency="health")
+    assert (health.status, health.result_message) == ("rejected", "보수월액 확인 필요")
+    assert Submission.objects.get(report_id=kept["id"], agency="health").status == "accepted"
+    others = Submission.objects.filter(report_id=refused["id"]).exclude(agency="health")
+    assert set(others.values_list("status", flat=True)) == {"received"}
+    assert (
+        client.get(f"/agency-files/{batch['id']}/").content.decode().count('data-testid="open-row"')
+        == 6
+    )

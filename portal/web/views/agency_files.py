@@ -18,8 +18,11 @@ from django.views.decorators.http import require_POST
 from certificates.receipts import agency_file_receipt_pdf
 from filings.agency_files import (
     AGENCY_PORTALS,
+    BY_HAND_PAGE,
     XLSX,
+    RowResult,
     agency_file_get,
+    agency_file_open_people,
     agency_file_regenerate,
     agency_file_result_parse,
     agency_file_result_record,
@@ -38,6 +41,7 @@ from portal.access import Action, can
 from portal.errors import DomainError, FieldErrors
 from portal.models import DeliveryChannel, Workplace
 from portal.request_types import AuthenticatedHttpRequest
+from portal.web.forms import agency_label
 from portal.web.views.common import client_ip, current_or_none, verified_required
 
 
@@ -154,7 +158,7 @@ def agency_file_result(request: AuthenticatedHttpRequest, agency_file_id: int) -
                 agency_file=agency_file, content=upload.read(), filename=upload.name or ""
             )
             if upload is not None
-            else []
+            else _rows_by_hand(request)
         )
         counts = agency_file_result_record(
             agency_file=agency_file,
@@ -237,7 +241,43 @@ def report_outcome_view(request: AuthenticatedHttpRequest, report_id: int) -> Ht
     return redirect("portal:agency_files")
 
 
+def _rows_by_hand(request: AuthenticatedHttpRequest) -> list[RowResult]:
+    """The per-person choices of the batch page: `outcome-<report>-<agency>` is accepted or
+    rejected (anything else leaves that row as it is), `message-<report>-<agency>` its note."""
+    rows = []
+    for name in request.POST:
+        parts = name.split("-")
+        value = request.POST.get(name, "")
+        if len(parts) != 3 or parts[0] != "outcome" or value not in ("accepted", "rejected"):
+            continue
+        if not parts[1].isdigit():
+            continue
+        message = request.POST.get(f"message-{parts[1]}-{parts[2]}", "")[:500]
+        rows.append(RowResult(int(parts[1]), parts[2], str(value), message))
+    return rows
+
+
+@verified_required
+def agency_file_page(request: AuthenticatedHttpRequest, agency_file_id: int) -> HttpResponse:
+    """One batch: its people still waiting, to record each insurance's outcome by hand."""
+    agency_file = _agency_file(request, agency_file_id)
+    return render(
+        request,
+        "portal/agency_file.html",
+        {
+            "agency_file": agency_file,
+            "layout": layout_of(agency_file),
+            "people": [
+                {**person, "agencies": [(a, agency_label(a)) for a in person["agencies"]]}
+                for person in agency_file_open_people(agency_file=agency_file)
+            ],
+            "page_size": BY_HAND_PAGE,
+        },
+    )
+
+
 urlpatterns = [
+    path("agency-files/<int:agency_file_id>/", agency_file_page, name="agency_file"),
     path("agency-files/zip", agency_files_zip_view, name="agency_files_zip"),
     path(
         "agency-files/<int:agency_file_id>/regenerate/",
