@@ -51,9 +51,12 @@ def report_lateness(*, report: Report, today: date | None = None) -> list[Agency
     today = today or timezone.localdate()
     late = []
     labels = insurance_labels()
-    subs = Submission.objects.filter(
-        report=report, action=Submission.Action.FILE, deadline__isnull=False
-    )
+    # The report's submissions as loaded with it (report_get_for prefetches them): no query.
+    subs = [
+        s
+        for s in report.submissions.all()
+        if s.action == Submission.Action.FILE and s.deadline is not None
+    ]
     order = {code: i for i, code in enumerate(agency_codes())}
     for sub in sorted(subs, key=lambda s: order.get(s.agency, len(order))):
         assert sub.deadline is not None
