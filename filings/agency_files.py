@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies.base import AgencyAdapter, Filing, Receipt, Result
@@ -141,6 +142,7 @@ def _ready(workplace_id: int) -> Q:
         report__workplace__delivery_channel=DeliveryChannel.FILE,
         report__kind__in=list(CURRENT_LAYOUTS),
         report__cancelled_at__isnull=True,
+        report__corrected_at__isnull=True,
         action=Submission.Action.FILE,
         status=SubmissionStatus.QUEUED,
         agency_file_row__isnull=True,
@@ -162,10 +164,16 @@ def agency_files_gather(
         rows = list(
             Submission.objects.filter(_ready(workplace.pk))
             .order_by("report_id", "id")
-            .values_list("pk", "report_id", "report__kind")
+            .values_list("pk", "report_id", "report__kind", "report__employee_id")
         )
         by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for pk, report_id, kind in rows:
+        # One report per person in a batch: a result file's rows are told apart by the person
+        # (two months of one daily worker wait for the next batch).
+        person_report: dict[tuple[str, int], int] = {}
+        for pk, report_id, kind, employee_id in rows:
+            first = person_report.setdefault((kind, employee_id), report_id)
+            if employee_id is not None and first != report_id:
+                continue
             by_kind[kind].append((pk, report_id))
         for kind, items in by_kind.items():
             code, version = CURRENT_LAYOUTS[kind]
@@ -188,6 +196,14 @@ def agency_files_gather(
             )
             made.append(batch)
     return made
+
+
+def ids_of(pks: Iterable[int]) -> RawSQL:
+    """An id list for `pk__in` as one JSON parameter: the ORM would send one parameter per id,
+    which for a 40,000-row batch costs more than the statement's own work."""
+    return RawSQL(
+        "SELECT value::bigint FROM json_array_elements_text(%s::json)", [json.dumps(list(pks))]
+    )
 
 
 def _rows_insert(agency_file_id: int, submission_ids: list[int]) -> None:
@@ -249,6 +265,8 @@ def agency_file_regenerate(
             agency_portal=layout_load(code, version).agency_portal,
             row_count=len(report_ids),
             created_by=actor,
+            # A downloaded file may have been uploaded: its rows stay "maybe delivered".
+            downloaded_at=old.downloaded_at,
         )
         waiting.update(agency_file=new)
         AgencyFile.objects.filter(pk=old.pk).update(replaced_by=new)
@@ -293,7 +311,8 @@ def agency_files_zip(
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for agency_file in agency_files:
             content, name = agency_file_xlsx(agency_file=agency_file, actor=actor, ip=ip)
-            archive.writestr(f"{agency_file.workplace.name}/{name}", content)
+            folder = re.sub(r"[\\/:*?\"<>|]+|^\.+", "_", agency_file.workplace.name) or "_"
+            archive.writestr(f"{folder}/{name}", content)
     day = timezone.localdate().strftime("%Y%m%d")
     return buffer.getvalue(), f"신고파일_{day}.zip"
 
@@ -444,6 +463,12 @@ def agency_file_xlsx(
     from openpyxl import Workbook
 
     layout = layout_of(agency_file)
+    if agency_file.downloaded_at is None:
+        # Marked before the rows are read: a cancellation from now on treats them as maybe
+        # delivered (filings.services._reached); one that came before is left out below.
+        AgencyFile.objects.filter(pk=agency_file.pk, downloaded_at__isnull=True).update(
+            downloaded_at=timezone.now()
+        )
     # A report cancelled before the file was first downloaded never reached an agency.
     people = _people(
         s for s in _submissions_of(agency_file) if s.status != SubmissionStatus.CANCELLED
@@ -465,7 +490,6 @@ def agency_file_xlsx(
             action=AccessRecord.Action.DOWNLOAD,
             reason=f"4대보험 신고 파일 #{agency_file.pk} ({layout.title})",
         )
-        AgencyFile.objects.filter(pk=agency_file.pk).update(downloaded_at=timezone.now())
         audit_record(
             actor=actor,
             action="agency_file.download",
@@ -617,15 +641,9 @@ def _store_in(agency_file_id: int) -> Callable[[list[Outcome]], set[int]]:
         groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
         for fields, pks in shared.values():
             groups[tuple(sorted(fields.items()))].extend(pks)
-        largest = max(groups, key=lambda k: len(groups[k]), default=None)
         for key, pks in groups.items():
-            if key != largest:
-                Submission.objects.filter(pk__in=pks).update(**dict(key))
-        if largest is not None:
-            # The answer most rows share (처리완료 for a whole batch), written by the locked
-            # condition less the few other rows, not by a list of tens of thousands of ids.
-            rest = undecided - set(groups[largest])
-            undecided_rows.exclude(pk__in=rest).update(**dict(largest))
+            # Exactly the rows locked above, as one parameter (not tens of thousands of them).
+            Submission.objects.filter(pk__in=ids_of(pks)).update(**dict(key))
         return held
 
     return store
@@ -753,11 +771,20 @@ def agency_file_get(*, agency_file_id: int) -> AgencyFile:
 
 
 def agency_files_pending(*, workplace_id: int) -> bool:
-    """Whether a batch of the workplace still waits for its upload or its outcome."""
-    return Submission.objects.filter(
-        agency_file_row__agency_file__workplace_id=workplace_id,
-        status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
-    ).exists()
+    """Whether anything of the workplace may be at an agency without its outcome recorded: a
+    row in a batch still waiting, or one filed by hand (no layout carries it) still open. Only
+    rows that wait to be gathered have surely never left the portal."""
+    never_left = Q(agency_file_row__isnull=True, action=Submission.Action.FILE) & Q(
+        report__kind__in=list(CURRENT_LAYOUTS), status=SubmissionStatus.QUEUED
+    )
+    return (
+        Submission.objects.filter(
+            report__workplace_id=workplace_id,
+            status__in=[SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED],
+        )
+        .exclude(never_left)
+        .exists()
+    )
 
 
 def workplace_delivery_channel_set(
@@ -777,8 +804,9 @@ def workplace_delivery_channel_set(
         locked = Workplace.objects.select_for_update().get(pk=workplace.pk)
         if channel == DeliveryChannel.API and agency_files_pending(workplace_id=workplace.pk):
             raise InvalidState(
-                "결과를 기록하지 않은 신고 파일이 있어 전자 전송으로 바꿀 수 없습니다. "
-                "먼저 신고 파일의 접수번호와 처리 결과를 기록해 주세요."
+                "결과를 기록하지 않은 신고 파일이나 직접 낸 신고가 있어 전자 전송으로 바꿀 수 "
+                "없습니다. 먼저 접수번호와 처리 결과를 기록하거나, 기관에 내지 않은 신고는 "
+                "취소해 주세요."
             )
         before = locked.delivery_channel
         Workplace.objects.filter(pk=workplace.pk).update(delivery_channel=channel)

@@ -23,8 +23,8 @@ from portal.errors import FieldErrors
 
 class AnnualWageFileRequestSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, help_text="귀속연도")
-    people = s.AnnualWageRequestSerializer(
-        many=True, help_text="검토한 사람별 보수(kind·year는 생략 가능: 이 요청의 year)"
+    people = s.AnnualWagePersonSerializer(
+        many=True, help_text="검토한 사람별 보수(최대 10,000명; 귀속연도는 이 요청의 year)"
     )
 
 

@@ -64,7 +64,7 @@ class ReportOutcomeView(APIView):
     @extend_schema(
         tags=["agency-files"],
         request=OutcomeRequestSerializer,
-        responses={200: s.ReportSerializer, **error_responses(400, 403, 404, 409, 415)},
+        responses={200: s.ReportDetailSerializer, **error_responses(400, 403, 404, 409, 415)},
         summary="직접 낸 신고의 기관 결과 기록(신고 방식 file)",
         description=(
             "기관 사이트에서 직접 낸 신고(또는 취소 신고)에 기관이 준 접수번호와 결과를 "

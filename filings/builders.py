@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from agencies.registry import agency_codes
 from filings import validation
@@ -175,7 +176,7 @@ def _daily_work_prepare(
     """근로내용확인신고: one daily worker's month, to employment and industrial-accident
     insurance as their coverage says (filings.daily_work)."""
     cleaned = daily_work_clean(data)
-    employee = _employee_of(workplace, cleaned.employee_id)
+    employee = _employee_of(workplace, cleaned.employee_id, lock=True)
     errors = FieldErrors()
     if employee.employment_type != EmploymentType.DAILY:
         errors.add(
@@ -246,7 +247,7 @@ def _annual_wage_prepare(
     """보수총액신고 (EI, IACI) and 보수총액 통보 (NHIS): one person's year, to the agencies among
     those three where they were insured that year (filings.annual_wage)."""
     cleaned = annual_wage_clean(data)
-    employee = _employee_of(workplace, cleaned.employee_id)
+    employee = _employee_of(workplace, cleaned.employee_id, lock=True)
     insured = set(annual_wage_agencies(employee_id=employee.pk, year=cleaned.year))
     filed = Report.objects.filter(
         employee=employee,
@@ -257,6 +258,12 @@ def _annual_wage_prepare(
     if supersedes is not None:
         filed = filed.exclude(pk=supersedes.pk)
     errors = FieldErrors()
+    if cleaned.year >= timezone.localdate().year:
+        errors.add(
+            "year",
+            "year_not_over",
+            "보수총액신고는 한 해가 끝난 뒤 그해 보수로 냅니다(올해 것은 내년 3월까지).",
+        )
     if not insured:
         errors.add(
             "employee_id",
@@ -301,12 +308,13 @@ def _employee_fill(employee: Employee, **fields: Any) -> None:
         setattr(employee, name, value)
 
 
-def _employee_of(workplace: Workplace, employee_id: int | None) -> Employee:
-    employee = (
-        Employee.objects.filter(pk=employee_id, workplace=workplace).first()
-        if employee_id is not None
-        else None
-    )
+def _employee_of(workplace: Workplace, employee_id: int | None, *, lock: bool = False) -> Employee:
+    """The workplace's employee; `lock` holds their row until the filing commits, so that two
+    filings of the same month or year for them cannot both pass the "already filed" check."""
+    employee = None
+    if employee_id is not None:
+        rows = Employee.objects.filter(pk=employee_id, workplace=workplace)
+        employee = (rows.select_for_update() if lock else rows).first()
     if employee is None:
         raise FieldErrors({"employee_id": [("not_found", "이 사업장의 근로자가 아닙니다.")]})
     return employee

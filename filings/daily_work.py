@@ -18,6 +18,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from agencies.registry import insurance_labels
 from filings.coverage import DAILY_NHIS_MIN_DAYS, DAILY_NPS_MIN_DAYS, DAILY_NPS_MIN_WAGE
 from filings.validation import parse_int
@@ -73,10 +75,14 @@ def _month(errors: FieldErrors, value: Any) -> date | None:
     text = str(value or "").strip()
     try:
         year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         errors.add("month", "month_format", "근로월(month)은 YYYY-MM 형식이어야 합니다.")
         return None
+    if not date(2000, 1, 1) <= first <= timezone.localdate():
+        errors.add("month", "range", "근로월은 2000년 1월부터 이번 달까지여야 합니다.")
+        return None
+    return first
 
 
 def _days(errors: FieldErrors, value: Any, month: date | None) -> tuple[int, ...]:

@@ -537,7 +537,8 @@ def result_changes(
     # The receipt is news unless it came earlier ("poll": the row is already received).
     note = ""
     if via != "poll" and fields["receipt_number"]:
-        fields["received_at"] = now
+        if getattr(sub, "received_at", None) is None:  # the first receipt is the filing date
+            fields["received_at"] = now
         found = " (조회로 확인)" if via == "query" else ""
         note = f"접수번호 {fields['receipt_number']}{found}"
     # One timeline entry per thing that happened: a decision that came with its receipt says

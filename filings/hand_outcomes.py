@@ -84,6 +84,15 @@ def report_outcome_record(
             "직접 처리 결과를 기록할 수 있는 신고가 아닙니다(신고 방식이 '신고 파일'이고 "
             "아직 결과가 없으며 신고 파일에 들지 않은 신고만)."
         )
+    if sub.action == Submission.Action.CANCEL:
+        original = Submission.objects.filter(
+            report=report, agency=agency, action=Submission.Action.FILE
+        ).first()
+        if original is not None and original.status in _OPEN:
+            raise InvalidState(
+                "원 신고의 처리 결과를 먼저 기록해 주세요. 그 뒤에 취소 신고의 결과를 기록할 수 "
+                "있습니다."
+            )
     answer: Receipt | Result = (
         Receipt(receipt_number=receipt_number, status="received")
         if status == "received"

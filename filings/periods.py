@@ -96,7 +96,8 @@ def periods_apply_accepted(*, submissions: Sequence[Accepted]) -> None:
         cancel = submission.action == Submission.Action.CANCEL
         if cancel and report.kind == ReportKind.HIRE:
             _acquisition_cancelled(submission)
-            losing[employee_id] = (report.event_date, None)
+            if not report.data.get("employee_id"):  # an added acquisition ends no employment
+                losing[employee_id] = (report.event_date, None)
         elif cancel and report.kind == ReportKind.EXIT:
             _loss_cancelled(submission)
             insured_again.add(employee_id)

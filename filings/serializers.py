@@ -88,8 +88,18 @@ class EmployeeInSerializer(RequestSerializer):
 
 
 class HireRequestSerializer(RequestSerializer):
+    """A new employee's acquisition; or, with `employee_id` instead of `employee`, an acquisition
+    of someone already working here at the agencies that now cover them (e.g. a daily worker's
+    month crossed the pension or health threshold: the daily_work report's acquisition_prompts);
+    their details then come from their record."""
+
     kind = serializers.ChoiceField(choices=["hire"])
-    employee = EmployeeInSerializer()
+    employee = EmployeeInSerializer(
+        required=False, help_text="새 근로자(employee_id가 없을 때 필수)"
+    )
+    employee_id = serializers.IntegerField(
+        required=False, help_text="이미 일하는 근로자의 추가 취득(employee 대신)"
+    )
     hire_date = serializers.DateField()
     monthly_wage = serializers.IntegerField(min_value=0)
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES))
@@ -203,6 +213,14 @@ class AnnualWageRequestSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=["annual_wage"])
     employee_id = serializers.IntegerField()
     year = serializers.IntegerField(min_value=2000, help_text="귀속연도")
+    months = WageOfMonthSerializer(many=True, help_text="월별 보수(1~12개월, 같은 달 한 번)")
+    total_wages = serializers.IntegerField(
+        min_value=0, required=False, help_text="보수총액(원, 기본: months의 합)"
+    )
+
+
+class AnnualWagePersonSerializer(serializers.Serializer):
+    employee_id = serializers.IntegerField()
     months = WageOfMonthSerializer(many=True, help_text="월별 보수(1~12개월, 같은 달 한 번)")
     total_wages = serializers.IntegerField(
         min_value=0, required=False, help_text="보수총액(원, 기본: months의 합)"

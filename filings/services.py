@@ -42,6 +42,7 @@ from portal.services import (
 SEND_TASK = "filings.tasks.submission_send"
 SEND_MANY_TASK = "filings.tasks.submissions_send"
 ACTIVE_EMPLOYEE_CONSTRAINT = "employee_one_active_per_workplace"
+MAX_PEOPLE_AT_ONCE = 10_000
 ALREADY_EMPLOYED = (
     "이 사업장에 이미 자격취득 신고된 재직자입니다. 정정이 필요하면 기존 신고를 정정해 주세요."
 )
@@ -140,7 +141,9 @@ def annual_wage_reports_file(
     errors = FieldErrors()
     if not isinstance(people, list) or not people:
         errors.add("people", "required", "신고할 사람(people)을 한 명 이상 넣어 주세요.")
-        errors.raise_if_any()
+    elif len(people) > MAX_PEOPLE_AT_ONCE:
+        errors.add("people", "too_many", f"한 번에 최대 {MAX_PEOPLE_AT_ONCE:,}명입니다.")
+    errors.raise_if_any()
     reports: list[Report] = []
     with transaction.atomic():
         for i, person in enumerate(people):
@@ -282,7 +285,8 @@ def report_cancel(*, actor: User, report: Report, ip: str | None = None) -> Repo
             )
         _cancel_locked(report=report, subs=subs, reached=reached)
         Report.objects.filter(pk=report.pk).update(cancelled_at=timezone.now())
-        if report.kind == ReportKind.HIRE and report.employee_id and not reached:
+        added = bool(report.data.get("employee_id"))  # an acquisition for someone already here
+        if report.kind == ReportKind.HIRE and report.employee_id and not reached and not added:
             # No agency ever had the acquisition: the person no longer counts as employed here.
             # Where an agency had it, its accepted cancellation decides (filings.periods).
             Employee.objects.filter(pk=report.employee_id).update(loss_date=report.event_date)
@@ -340,8 +344,13 @@ def report_correct(
         if report_withdrawn(old):
             raise InvalidState("취소되었거나 이미 정정한 신고는 다시 정정할 수 없습니다.")
         subs = list(old.submissions.select_for_update().filter(action=Submission.Action.FILE))
+        reached = _reached(subs)
         if old.kind in PERSON_KINDS:
-            _cancel_locked(report=old, subs=subs, reached=_reached(subs))
+            _cancel_locked(report=old, subs=subs, reached=reached)
+        else:
+            # No cancellation exists for these kinds: what has not left yet stays home (the
+            # revision goes instead); what an agency has is replaced there by the revision.
+            _cancel_locked(report=old, subs=[s for s in subs if s not in reached], reached=[])
         new, _ = report_file(actor=actor, workplace=old.workplace, data=data, ip=ip, supersedes=old)
         Report.objects.filter(pk=old.pk).update(corrected_at=timezone.now())
         ReportEvent.objects.create(

@@ -10,8 +10,10 @@ import pytest
 from django.utils import timezone
 
 from filings.agency_files import layout_load
+from filings.models import Submission
 from notifications.models import Notification
 from notifications.services import daily_work_check
+from portal.models import Employee
 from tests.filings.helpers import hire_body
 from tests.filings.test_agency_files import _file_channel, _gather, _sheet, _xlsx
 from tests.filings.test_periods import _post, _send
@@ -155,3 +157,55 @@ def test_on_the_file_channel_the_month_goes_into_the_comwel_daily_work_file(
     by_header = {h: row[i] for i, h in enumerate(headers, 1)}
     assert by_header["근로일수"] == 3 and by_header["보수총액(과세소득)"] == 450_000
     assert by_header["지급월"] == f"{_last_month():%Y%m}" and by_header["소득세"] == 1_000
+
+
+def test_two_months_of_one_worker_go_into_separate_files_and_a_correction_sends_only_the_new_one(
+    api_client, workplace, sandbox
+):
+    hire = _daily_worker(api_client, workplace)
+    _file_channel(api_client, workplace)
+    this_month = f"{timezone.localdate():%Y-%m}"
+    older = _post(api_client, workplace, _daily_work(hire["employee_id"], [2]))
+    newer = _post(api_client, workplace, _daily_work(hire["employee_id"], [1], month=this_month))
+    (first,) = _gather(api_client, workplace)  # one report per person in a file
+    corrected = api_client.post(
+        f"/api/v1/reports/{newer['id']}/correct/",
+        _daily_work(hire["employee_id"], [1], month=this_month, wages=10_000),
+        format="json",
+    )
+    assert corrected.status_code == 201, corrected.content
+    (second,) = _gather(api_client, workplace)
+    in_files = {
+        b["id"]: set(
+            Submission.objects.filter(agency_file_row__agency_file_id=b["id"]).values_list(
+                "report_id", flat=True
+            )
+        )
+        for b in (first, second)
+    }
+    assert in_files[first["id"]] == {older["id"]}
+    assert in_files[second["id"]] == {corrected.json()["id"]}
+    assert set(
+        Submission.objects.filter(report_id=newer["id"]).values_list("status", flat=True)
+    ) == {"cancelled"}
+
+
+def test_cancelling_a_prompted_acquisition_leaves_the_daily_worker_employed(
+    api_client, workplace, sandbox
+):
+    hire = _daily_worker(api_client, workplace)
+    acquisition = _post(
+        api_client,
+        workplace,
+        {
+            "kind": "hire",
+            "employee_id": hire["employee_id"],
+            "hire_date": _last_month().isoformat(),
+            "monthly_days": 8,
+            "monthly_wage": 1_200_000,
+        },
+    )
+    assert api_client.post(f"/api/v1/reports/{acquisition['id']}/cancel/").status_code == 200
+    assert Employee.objects.get(pk=hire["employee_id"]).loss_date is None
+    again = _post(api_client, workplace, _daily_work(hire["employee_id"], [5, 6]))
+    assert again["status"] == "in_progress"

@@ -262,3 +262,44 @@ def test_a_batchs_page_records_one_persons_rejection_by_hand_and_leaves_the_rest
         client.get(f"/agency-files/{batch['id']}/").content.decode().count('data-testid="open-row"')
         == 6
     )
+
+
+def test_a_cancellations_outcome_waits_for_the_originals_and_a_remade_file_stays_downloaded(
+    api_client, workplace
+):
+    _file_channel(api_client, workplace)
+    hire = _post(api_client, workplace, hire_body())
+    (batch,) = _gather(api_client, workplace)
+    _xlsx(api_client, batch["id"])
+    remade = api_client.post(f"/api/v1/agency-files/{batch['id']}/regenerate/").json()
+    assert remade["downloaded_at"] is not None  # the first file may already be at 4insure
+    cancelled = api_client.post(f"/api/v1/reports/{hire['id']}/cancel/").json()
+    assert cancelled["status"] == "in_progress" and len(cancelled["cancellations"]) == 4
+    early = api_client.post(
+        f"/api/v1/reports/{hire['id']}/outcome/",
+        {"agency": "pension", "action": "cancel", "status": "accepted", "receipt_number": "C-1"},
+        format="json",
+    )
+    assert early.status_code == 409
+    back = api_client.patch(
+        f"/api/v1/workplaces/{workplace.pk}/", {"delivery_channel": "api"}, format="json"
+    )
+    assert back.status_code == 409  # cancellations filed by hand are still open
+
+
+def test_the_annual_wage_report_of_the_current_year_waits_for_the_year_to_end(
+    api_client, workplace, sandbox
+):
+    hire = _post(api_client, workplace, hire_body())
+    response = api_client.post(
+        f"/api/v1/workplaces/{workplace.pk}/reports/",
+        {
+            "kind": "annual_wage",
+            "employee_id": hire["employee_id"],
+            "year": timezone.localdate().year,
+            "months": [{"month": f"{timezone.localdate():%Y-%m}", "wages": 1}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["year"][0]["rule"] == "year_not_over"

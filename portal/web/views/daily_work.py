@@ -10,6 +10,7 @@ import calendar
 import re
 import uuid
 from datetime import date, timedelta
+from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -169,13 +170,20 @@ def daily_work_extras(request: AuthenticatedHttpRequest, report: Report) -> dict
 
 def _acquisition_data(report: Report, acquire_on: str) -> dict[str, Any]:
     """A hire of the worker already here (filings.builders._acquisition_add_prepare)."""
-    return {
+    data = {
         "kind": ReportKind.HIRE.value,
         "employee_id": report.employee_id,
         "hire_date": acquire_on,
         "monthly_days": report.data.get("work_days"),
         "monthly_wage": report.data.get("wages"),
     }
+    hours = Decimal(str(report.data.get("total_hours") or 0))
+    if hours:
+        # The month's hours as a week's (a month counted as four weeks, as the 60-hour rule
+        # is 15 hours a week), so the coverage decision sees what the prompt saw.
+        weekly = min((hours / 4).quantize(Decimal("0.1"), rounding=ROUND_UP), Decimal(68))
+        data["weekly_hours"] = str(weekly)
+    return data
 
 
 @verified_required
