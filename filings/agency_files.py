@@ -30,7 +30,6 @@ from typing import Any, NamedTuple
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies.base import AgencyAdapter, Filing, Receipt, Result
@@ -50,6 +49,7 @@ from filings.models import (
     ReportKind,
     Submission,
     SubmissionStatus,
+    id_list,
 )
 from portal.access import Action, can, workplaces_for
 from portal.access_log import access_records_append
@@ -196,14 +196,6 @@ def agency_files_gather(
             )
             made.append(batch)
     return made
-
-
-def ids_of(pks: Iterable[int]) -> RawSQL:
-    """An id list for `pk__in` as one JSON parameter: the ORM would send one parameter per id,
-    which for a 40,000-row batch costs more than the statement's own work."""
-    return RawSQL(
-        "SELECT value::bigint FROM json_array_elements_text(%s::json)", [json.dumps(list(pks))]
-    )
 
 
 def _rows_insert(agency_file_id: int, submission_ids: list[int]) -> None:
@@ -643,7 +635,7 @@ def _store_in(agency_file_id: int) -> Callable[[list[Outcome]], set[int]]:
             groups[tuple(sorted(fields.items()))].extend(pks)
         for key, pks in groups.items():
             # Exactly the rows locked above, as one parameter (not tens of thousands of them).
-            Submission.objects.filter(pk__in=ids_of(pks)).update(**dict(key))
+            Submission.objects.filter(pk__in=id_list(pks)).update(**dict(key))
         return held
 
     return store

@@ -26,7 +26,14 @@ from django.utils import timezone
 from agencies.base import AgencyAdapter
 from agencies.registry import adapter_for
 from filings.consistency import discrepancies_check_later
-from filings.models import InsuredPeriod, Report, ReportKind, Submission, SubmissionStatus
+from filings.models import (
+    InsuredPeriod,
+    Report,
+    ReportKind,
+    Submission,
+    SubmissionStatus,
+    id_list,
+)
 from filings.signals import bill_inputs_changed
 from portal.models import Employee
 
@@ -58,7 +65,7 @@ class _Facts(NamedTuple):
 
 
 def _facts_of(report_ids: Iterable[int]) -> dict[int, _Facts]:
-    rows = Report.objects.filter(pk__in=sorted(set(report_ids))).values_list(
+    rows = Report.objects.filter(pk__in=id_list(sorted(set(report_ids)))).values_list(
         "pk",
         "workplace_id",
         "employee_id",

@@ -88,18 +88,14 @@ class EmployeeInSerializer(RequestSerializer):
 
 
 class HireRequestSerializer(RequestSerializer):
-    """A new employee's acquisition; or, with `employee_id` instead of `employee`, an acquisition
-    of someone already working here at the agencies that now cover them (e.g. a daily worker's
-    month crossed the pension or health threshold: the daily_work report's acquisition_prompts);
-    their details then come from their record."""
+    """A new employee's acquisition. An acquisition of someone already working here, at the
+    agencies that now cover them (a daily worker whose month crossed the pension or health
+    threshold: the daily_work report's acquisition_prompts), sends `employee_id` with
+    `hire_date` (and the month's `monthly_days`, `monthly_wage`, `weekly_hours`) instead of
+    `employee`: their details come from their record."""
 
     kind = serializers.ChoiceField(choices=["hire"])
-    employee = EmployeeInSerializer(
-        required=False, help_text="새 근로자(employee_id가 없을 때 필수)"
-    )
-    employee_id = serializers.IntegerField(
-        required=False, help_text="이미 일하는 근로자의 추가 취득(employee 대신)"
-    )
+    employee = EmployeeInSerializer()
     hire_date = serializers.DateField()
     monthly_wage = serializers.IntegerField(min_value=0)
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES))

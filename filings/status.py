@@ -8,7 +8,14 @@ from typing import NamedTuple, Protocol
 
 from django.db import transaction
 
-from filings.models import FINAL_STATUSES, Report, ReportStatus, Submission, SubmissionStatus
+from filings.models import (
+    FINAL_STATUSES,
+    Report,
+    ReportStatus,
+    Submission,
+    SubmissionStatus,
+    id_list,
+)
 
 
 class Withdrawable(Protocol):
@@ -69,7 +76,7 @@ def reports_lock(*, report_ids: Iterable[int]) -> list[LockedReport]:
     models (a result file locks ten thousand)."""
     rows = (
         Report.objects.select_for_update()
-        .filter(pk__in=sorted(set(report_ids)))
+        .filter(pk__in=id_list(sorted(set(report_ids))))
         .order_by("pk")
         .values_list(*LockedReport._fields)
     )
@@ -80,7 +87,7 @@ def reports_status_store(*, reports: list[LockedReport]) -> dict[int, str]:
     """Store each locked report's status as derived from its submissions, where it changed:
     one read for all of them. Returns every report's status now."""
     statuses: dict[int, list[tuple[str, str]]] = {report.pk: [] for report in reports}
-    rows = Submission.objects.filter(report_id__in=list(statuses)).values_list(
+    rows = Submission.objects.filter(report_id__in=id_list(statuses)).values_list(
         "report_id", "action", "status"
     )
     for report_id, action, status in rows:
@@ -93,7 +100,7 @@ def reports_status_store(*, reports: list[LockedReport]) -> dict[int, str]:
             changed.setdefault(status, []).append(report.pk)
     # One UPDATE per new status, not per report (a 4insure result file settles thousands).
     for status, ids in changed.items():
-        Report.objects.filter(pk__in=ids).update(status=status)
+        Report.objects.filter(pk__in=id_list(ids)).update(status=status)
     return now
 
 
