@@ -135,15 +135,19 @@ def layout_of(agency_file: AgencyFile) -> Layout:
 # -- gathering --------------------------------------------------------------------------
 
 
+def batched_filing_q() -> Q:
+    """Filings that travel in a batch: those of a kind with a layout (their cancellations, and
+    every other kind, are filed by hand: filings.hand_outcomes)."""
+    return Q(action=Submission.Action.FILE, report__kind__in=list(CURRENT_LAYOUTS))
+
+
 def _ready(workplace_id: int) -> Q:
-    """Submissions a batch may take: queued filings of hires and exits, in no batch yet."""
-    return Q(
+    """Submissions a batch may take: queued batched filings, in no batch yet."""
+    return batched_filing_q() & Q(
         report__workplace_id=workplace_id,
         report__workplace__delivery_channel=DeliveryChannel.FILE,
-        report__kind__in=list(CURRENT_LAYOUTS),
         report__cancelled_at__isnull=True,
         report__corrected_at__isnull=True,
-        action=Submission.Action.FILE,
         status=SubmissionStatus.QUEUED,
         agency_file_row__isnull=True,
     )
@@ -766,8 +770,8 @@ def agency_files_pending(*, workplace_id: int) -> bool:
     """Whether anything of the workplace may be at an agency without its outcome recorded: a
     row in a batch still waiting, or one filed by hand (no layout carries it) still open. Only
     rows that wait to be gathered have surely never left the portal."""
-    never_left = Q(agency_file_row__isnull=True, action=Submission.Action.FILE) & Q(
-        report__kind__in=list(CURRENT_LAYOUTS), status=SubmissionStatus.QUEUED
+    never_left = batched_filing_q() & Q(
+        agency_file_row__isnull=True, status=SubmissionStatus.QUEUED
     )
     return (
         Submission.objects.filter(

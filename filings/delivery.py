@@ -177,16 +177,18 @@ def announce(
     status: str,
     event_statuses: list[str],
     endpoints: list | None = None,
+    *,
+    refusals: list[int] | None = None,
 ) -> None:
     """Tell people about a status change, inside the change's transaction (outbox rows only):
-    alerts for rejections and failures, and a webhook to every endpoint listening."""
-    if refused(event_statuses):
-        refusals_announce(submission_ids=[sub.pk])
+    alerts for rejections and failures, and a webhook to every endpoint listening. A caller
+    recording many answers passes `refusals` and announces them once (refusals_announce)."""
+    if any(st in ("rejected", "failed") for st in event_statuses):
+        if refusals is None:
+            refusals_announce(submission_ids=[sub.pk])
+        else:
+            refusals.append(sub.pk)
     webhook_enqueue_for_submission(submission_id=sub.pk, status=status, endpoints=endpoints)
-
-
-def refused(event_statuses: Sequence[str]) -> bool:
-    return any(st in ("rejected", "failed") for st in event_statuses)
 
 
 def refusals_announce(*, submission_ids: list[int]) -> None:
@@ -466,17 +468,18 @@ def outcomes_record(
         reports_status_store(reports=reports)
         workplace_of = {report.pk: report.workplace_id for report in reports}
         endpoints: dict[int, list[Any]] = {}
-        refusals = []
+        refusals: list[int] = []
         for o in done:
             workplace_id = workplace_of[o.sub.report_id]
             if workplace_id not in endpoints:
                 endpoints[workplace_id] = endpoints_for_workplace(workplace_id)
             status = o.fields.get("status", o.sub.status)
-            statuses = [st for st, _ in o.events]
-            if refused(statuses):
-                refusals.append(o.sub.pk)
-            webhook_enqueue_for_submission(
-                submission_id=o.sub.pk, status=status, endpoints=endpoints[workplace_id]
+            announce(
+                o.sub,
+                status,
+                [st for st, _ in o.events],
+                endpoints[workplace_id],
+                refusals=refusals,
             )
         refusals_announce(submission_ids=refusals)
     return recorded

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from agencies.base import Receipt, Result
-from filings.agency_files import CURRENT_LAYOUTS
+from filings.agency_files import batched_filing_q
 from filings.delivery import Outcome, outcomes_record, result_changes
 from filings.models import Report, Submission, SubmissionStatus
 from portal.access import Action, can
@@ -28,11 +28,15 @@ _OPEN = (SubmissionStatus.QUEUED, SubmissionStatus.RECEIVED)
 
 
 def by_hand_q() -> Q:
-    """Submissions the user files by hand: file channel, still open, in no upload batch."""
-    return Q(
-        report__workplace__delivery_channel=DeliveryChannel.FILE,
-        status__in=_OPEN,
-        agency_file_row__isnull=True,
+    """Submissions the user files by hand: file channel, still open, of no batched kind (and
+    so in no upload batch)."""
+    return (
+        Q(
+            report__workplace__delivery_channel=DeliveryChannel.FILE,
+            status__in=_OPEN,
+            agency_file_row__isnull=True,
+        )
+        & ~batched_filing_q()
     )
 
 
@@ -40,15 +44,9 @@ def submissions_by_hand(*, workplace_id: int) -> list[Submission]:
     """What waits for the user at the agencies' own sites, oldest first, with the report."""
     return list(
         Submission.objects.filter(by_hand_q(), report__workplace_id=workplace_id)
-        .exclude(action=Submission.Action.FILE, report__kind__in=_batched_kinds())
         .select_related("report", "report__employee")
         .order_by("report_id", "id")
     )
-
-
-def _batched_kinds() -> list[str]:
-    # Filings of these kinds wait for a batch (filings.agency_files); their cancellations do not.
-    return list(CURRENT_LAYOUTS)
 
 
 def report_outcome_record(
@@ -79,7 +77,7 @@ def report_outcome_record(
         .filter(by_hand_q())
         .first()
     )
-    if sub is None or (sub.action == Submission.Action.FILE and report.kind in _batched_kinds()):
+    if sub is None:
         raise InvalidState(
             "직접 처리 결과를 기록할 수 있는 신고가 아닙니다(신고 방식이 '신고 파일'이고 "
             "아직 결과가 없으며 신고 파일에 들지 않은 신고만)."

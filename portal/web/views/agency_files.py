@@ -62,10 +62,14 @@ def _agency_file(request: AuthenticatedHttpRequest, agency_file_id: int) -> Agen
     return found
 
 
-def _errors_to_messages(request: AuthenticatedHttpRequest, exc: FieldErrors) -> None:
-    for pairs in exc.fields.values():
-        for _rule, message in pairs:
-            messages.error(request, message)
+def _errors_to_messages(request: AuthenticatedHttpRequest, exc: DomainError) -> None:
+    """A refused action as page messages: each field's rule, or the error's one sentence."""
+    if isinstance(exc, FieldErrors):
+        for pairs in exc.fields.values():
+            for _rule, message in pairs:
+                messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
 
 
 @verified_required
@@ -99,10 +103,8 @@ def agency_files_channel(request: AuthenticatedHttpRequest) -> HttpResponse:
             channel=request.POST.get("delivery_channel", ""),
             ip=client_ip(request),
         )
-    except FieldErrors as exc:
-        _errors_to_messages(request, exc)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        _errors_to_messages(request, exc)
     else:
         messages.success(request, _("신고 방식을 바꿨습니다."))
     return redirect("portal:agency_files")
@@ -128,7 +130,7 @@ def agency_file_download(request: AuthenticatedHttpRequest, agency_file_id: int)
             agency_file=agency_file, actor=request.user, ip=client_ip(request)
         )
     except DomainError as exc:
-        messages.error(request, str(exc))
+        _errors_to_messages(request, exc)
         return redirect("portal:agency_files")
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -167,10 +169,8 @@ def agency_file_result(request: AuthenticatedHttpRequest, agency_file_id: int) -
             rows=rows,
             ip=client_ip(request),
         )
-    except FieldErrors as exc:
-        _errors_to_messages(request, exc)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        _errors_to_messages(request, exc)
     else:
         messages.success(
             request,
@@ -206,7 +206,7 @@ def agency_file_regenerate_view(
             agency_file=agency_file, actor=request.user, ip=client_ip(request)
         )
     except DomainError as exc:
-        messages.error(request, str(exc))
+        _errors_to_messages(request, exc)
     else:
         messages.success(
             request,
@@ -232,10 +232,8 @@ def report_outcome_view(request: AuthenticatedHttpRequest, report_id: int) -> Ht
             message=request.POST.get("message", ""),
             ip=client_ip(request),
         )
-    except FieldErrors as exc:
-        _errors_to_messages(request, exc)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        _errors_to_messages(request, exc)
     else:
         messages.success(request, _("기관의 처리 결과를 기록했습니다."))
     return redirect("portal:agency_files")
