@@ -34,7 +34,6 @@ from django.utils import timezone
 
 from agencies.base import AgencyAdapter, Filing, Receipt, Result
 from agencies.registry import adapter_for
-from filings.bulk import MAX_FILE_BYTES, MAX_ROWS, bulk_rows, cell_text
 from filings.delivery import (
     Outcome,
     outcomes_record,
@@ -51,6 +50,7 @@ from filings.models import (
     SubmissionStatus,
     id_list,
 )
+from filings.tables import table_rows
 from portal.access import Action, can, workplaces_for
 from portal.access_log import access_records_append
 from portal.errors import FieldErrors, InvalidState, NotFound
@@ -672,15 +672,12 @@ def agency_file_result_parse(
     A person's row with an 오류메세지 is 반려 at the agencies the message names (all of the
     person's agencies in the batch if it names none); without one it is 처리완료 everywhere,
     the 경고메세지 kept as the message. People not in the file stay as they were."""
-    if len(content) > MAX_FILE_BYTES:
-        raise FieldErrors({"file": [("too_large", "파일이 너무 큽니다(최대 20MB).")]})
     layout = layout_of(agency_file)
-    # Only three columns matter here: the others are not turned into text.
-    rows_in = bulk_rows(content=content, filename=filename)
+    rows_in = table_rows(content=content, filename=filename)
     first = next(rows_in, None)
     if first is None:
         raise FieldErrors({"file": [("empty", "빈 파일입니다.")]})
-    header = [_header(cell_text(h)) for h in first]
+    header = [_header(h) for h in first]
     expected = [_header(h) for h in layout.headers]
     if header[: len(expected)] != expected:
         raise FieldErrors(
@@ -690,16 +687,14 @@ def agency_file_result_parse(
     error_at = header.index(ERROR_HEADER) if ERROR_HEADER in header else None
     warning_at = header.index(WARNING_HEADER) if WARNING_HEADER in header else None
 
-    def text_at(cells: Sequence[Any], at: int | None) -> str:
-        return cell_text(cells[at]) if at is not None and at < len(cells) else ""
+    def text_at(cells: Sequence[str], at: int | None) -> str:
+        return cells[at] if at is not None and at < len(cells) else ""
 
     table = [
         (n, text_at(cells, rrn_at), text_at(cells, error_at), text_at(cells, warning_at))
         for n, cells in enumerate(rows_in, start=2)
-        if any(c not in (None, "") for c in cells)
+        if any(cells)
     ]
-    if len(table) > MAX_ROWS:
-        raise FieldErrors({"file": [("too_many_rows", f"최대 {MAX_ROWS:,}행입니다.")]})
     people: dict[str, list[tuple[int, str]]] = defaultdict(list)
     rows = Submission.objects.filter(agency_file_row__agency_file=agency_file).values_list(
         "report_id", "agency", "report__employee__rrn_index"

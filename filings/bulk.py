@@ -16,9 +16,8 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -29,14 +28,14 @@ from django.utils import timezone
 from filings import validation
 from filings.models import BulkRow, BulkUpload
 from filings.services import report_file
+from filings.tables import LIMITS, table_rows
 from portal import crypto
 from portal.errors import FieldErrors, IdempotencyKeyMismatch
 from portal.models import Employee, Workplace
 from portal.outbox import outbox_enqueue, task_publish
 from portal.services import audit_record, rrn_index
 
-MAX_ROWS = 10_000
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = LIMITS.max_rows
 FILE_TASK = "filings.tasks.bulk_file"
 ROW_PURPOSE = "bulk_row"
 CHUNK_BUDGET_SECONDS = 50.0
@@ -134,49 +133,9 @@ def table_template(*, columns: tuple[Column, ...], title: str, fmt: str) -> tupl
     return buffer.getvalue(), f"{title}_양식.xlsx", xlsx
 
 
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def bulk_parse(*, content: bytes, filename: str) -> list[list[str]]:
     """Rows of cells as text (first row = headers); raises FieldErrors on 'file'."""
-    return [[cell_text(v) for v in row] for row in bulk_rows(content=content, filename=filename)]
-
-
-def bulk_rows(*, content: bytes, filename: str) -> Iterator[Sequence[Any]]:
-    """Rows of cells as the file holds them (first row = headers), for a reader that needs only
-    some columns as text (`cell_text`); raises FieldErrors on 'file'."""
-    if content[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise FieldErrors({"file": [("xlsx", "엑셀(XLSX) 파일을 읽을 수 없습니다.")]}) from exc
-        try:
-            yield from wb.worksheets[0].iter_rows(values_only=True)
-        finally:
-            wb.close()
-        return
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FieldErrors({"file": [("encoding", "CSV는 UTF-8 또는 CP949(EUC-KR)여야 합니다.")]})
-    if "\x00" in text:
-        raise FieldErrors({"file": [("format", "CSV 또는 XLSX 파일을 올려 주세요.")]})
-    yield from csv.reader(io.StringIO(text))
+    return list(table_rows(content=content, filename=filename))
 
 
 def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Column]]:
@@ -293,8 +252,6 @@ def bulk_validate(
     ip: str | None = None,
 ) -> tuple[BulkUpload, bool]:
     """Check every row and store the result; (upload, reused) where reused = same file seen."""
-    if len(content) > MAX_FILE_BYTES:
-        raise FieldErrors({"file": [("max_size", "파일은 20MB 이하여야 합니다.")]})
     sha = hashlib.sha256(content).hexdigest()
     existing = upload_existing(workplace, sha, kind)
     if existing is not None:
@@ -310,17 +267,6 @@ def bulk_validate(
         for number, row in enumerate(table[1:], start=2)
         if any(cell.strip() for cell in row)
     ]
-    if len(data_rows) > MAX_ROWS:
-        raise FieldErrors(
-            {
-                "file": [
-                    (
-                        "max_rows",
-                        f"한 파일에 {MAX_ROWS:,}행까지 올릴 수 있습니다({len(data_rows):,}행).",
-                    )
-                ]
-            }
-        )
     checked = [
         _check_row(number, row, mapping, body_of, field_headers) for number, row in data_rows
     ]

@@ -31,8 +31,6 @@ from agencies.registry import agency_codes, insurance_labels
 from agencies.transport import shared_client
 from filings import validation
 from filings.bulk import (
-    MAX_FILE_BYTES,
-    MAX_ROWS,
     ROW_PURPOSE,
     Column,
     RowErrors,
@@ -283,9 +281,6 @@ def _read(content: bytes, filename: str, workplace: Workplace) -> list[_Row]:
     mapping = _mapping(table[0], columns)
     headers = {c.field: c.header for c in columns}
     data = [(n, r) for n, r in enumerate(table[1:], start=2) if any(c.strip() for c in r)]
-    if len(data) > MAX_ROWS:
-        message = f"한 파일에 {MAX_ROWS:,}행까지 올릴 수 있습니다({len(data):,}행)."
-        raise FieldErrors({"file": [("max_rows", message)]})
     rows = [
         _check_row(
             n, {c.field: r[i] if i < len(r) else "" for i, c in mapping.items()}, workplace, headers
@@ -301,8 +296,6 @@ def history_validate(
 ) -> tuple[BulkUpload, bool]:
     """Check every row and store the result: the dry run, which writes no employee and no
     period. (upload, reused): the same file uploaded again returns the earlier upload."""
-    if len(content) > MAX_FILE_BYTES:
-        raise FieldErrors({"file": [("max_size", "파일은 20MB 이하여야 합니다.")]})
     sha = hashlib.sha256(content).hexdigest()
     existing = upload_existing(workplace, sha, KIND)
     if existing is not None:
