@@ -15,6 +15,8 @@ ORDER = [
     "certificates.py",
     "pages.py",
     "api.py",
+    "chaos.py",
+    "peak.py",
 ]
 
 

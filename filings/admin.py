@@ -8,7 +8,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from filings.delivery import submission_mark_manual, submission_retry
-from filings.models import Discrepancy, Report, ReportEvent, Submission, SubmissionAttempt
+from filings.models import (
+    AgencyOutage,
+    Discrepancy,
+    Report,
+    ReportEvent,
+    Submission,
+    SubmissionAttempt,
+)
 from portal.request_types import AuthenticatedHttpRequest
 
 
@@ -160,4 +167,16 @@ class DiscrepancyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AgencyOutage)
+class AgencyOutageAdmin(admin.ModelAdmin):
+    """Agencies out (open circuits). Deleting a row closes the circuit: sending resumes at the
+    next sweep, as if the probe had been answered."""
+
+    list_display = ("agency", "opened_at", "last_attempt_at", "probe_at", "probes", "last_error")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

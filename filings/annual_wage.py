@@ -44,7 +44,7 @@ SOURCE_FILED = "기관이 처리한 신고의 보수월액"
 SOURCE_EMPLOYEE = "근로자 정보의 월 보수액"
 SOURCE_EXIT = "자격상실 신고의 보수총액"
 
-_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only
 
 # (agency, first insured day, first day no longer insured), clipped to the year.
 Span = tuple[str, date, date]

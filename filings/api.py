@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import django_filters
@@ -46,6 +46,7 @@ from portal.api.errors import domain_error_body
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors, IdempotencyKeyMismatch, NotFound
+from portal.input_rules import InputRuleError, date_from
 
 
 # Shared with the api_<topic> modules split out of this one.
@@ -414,8 +415,8 @@ class EmployeeSeparationPrefillView(APIView):
         last_day = employee.last_working_day or (timezone.localdate() - timedelta(days=1))
         if raw:
             try:
-                last_day = date.fromisoformat(raw)
-            except ValueError:
+                last_day = date_from(raw)
+            except InputRuleError:
                 raise FieldErrors(
                     {"last_working_day": [("date_format", "날짜는 YYYY-MM-DD로 적어 주세요.")]}
                 ) from None

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,11 +31,13 @@ from filings.agency_files import (
     agency_files_zip,
 )
 from filings.api import error_responses, request_ip
-from filings.models import AgencyFile
+from filings.models import AgencyFile, Submission
 from portal.access import Action
 from portal.api.access import api_caller, api_reaches, api_workplace
 from portal.api.idempotency import idempotent
+from portal.api.parsers import StrictJSONParser
 from portal.errors import NotFound
+from portal.serializer_fields import CharField, StrictSerializer, column_length
 
 
 def _agency_file(request: Request, agency_file_id: int) -> AgencyFile:
@@ -66,21 +68,27 @@ class AgencyFileSerializer(serializers.Serializer):
     )
 
 
-class ResultRowSerializer(serializers.Serializer):
-    report_id = serializers.IntegerField()
+class ResultRowSerializer(StrictSerializer):
+    report_id = serializers.IntegerField(min_value=1)
     agency = serializers.ChoiceField(choices=agency_codes())
     status = serializers.ChoiceField(choices=["accepted", "rejected"])
-    message = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    message = CharField(
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        max_length=column_length(Submission, "result_message"),
+        default="",
+    )
 
 
-class ResultJsonSerializer(serializers.Serializer):
+class ResultJsonSerializer(StrictSerializer):
     receipt_number = serializers.CharField(
         allow_blank=True, max_length=64, help_text="처음 기록할 때 필수; 그 뒤에는 비워도 됩니다"
     )
     rows = ResultRowSerializer(many=True, required=False, default=list)
 
 
-class ResultFileSerializer(serializers.Serializer):
+class ResultFileSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text="4insure에서 내려받은 결과 파일(같은 양식에 오류메세지·경고메세지 열)"
     )
@@ -151,7 +159,7 @@ class AgencyFileXlsxView(APIView):
 
 
 class AgencyFileResultView(APIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, MultiPartParser]
 
     @idempotent
     @extend_schema(

@@ -19,28 +19,39 @@ from portal.access import Action
 from portal.api.access import api_caller, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
+from portal.input_rules import InputRuleError, integer_from, message
+from portal.serializer_fields import StrictSerializer
 
 
-class AnnualWageFileRequestSerializer(serializers.Serializer):
+class AnnualWageFileRequestSerializer(StrictSerializer):
     year = serializers.IntegerField(min_value=2000, help_text="귀속연도")
     people = s.AnnualWagePersonSerializer(
         many=True, help_text="검토한 사람별 보수(최대 10,000명; 귀속연도는 이 요청의 year)"
     )
 
 
-def _year_of(value: object) -> int:
+def _year_of(value: object, errors: FieldErrors) -> int:
+    """The year as an integer (ASCII digits), 2000 to this year; else an error on `year`."""
     try:
-        year = int(str(value))
-    except ValueError:
+        year = integer_from(value)
+    except InputRuleError as exc:
+        if exc.rule in ("finite", "ascii_digits"):
+            errors.add("year", exc.rule, message(exc.rule, label="귀속연도(year)"))
+            return 0
         year = 0
     if not 2000 <= year <= timezone.localdate().year:
-        raise FieldErrors({"year": [("range", "귀속연도(year)는 2000년부터 올해까지입니다.")]})
+        errors.add("year", "range", "귀속연도(year)는 2000년부터 올해까지입니다.")
     return year
 
 
 def _year(request: Request) -> int:
     raw = request.query_params.get("year")
-    return timezone.localdate().year - 1 if raw in (None, "") else _year_of(raw)
+    if raw in (None, ""):
+        return timezone.localdate().year - 1
+    errors = FieldErrors()
+    year = _year_of(raw, errors)
+    errors.raise_if_any()
+    return year
 
 
 class WorkplaceAnnualWageView(APIView):
@@ -75,7 +86,11 @@ class WorkplaceAnnualWageView(APIView):
         workplace = api_workplace(request, workplace_id, action=Action.FILE)
         body = request.data if isinstance(request.data, dict) else {}
         people = body.get("people")
-        year = _year_of(body.get("year"))
+        errors = FieldErrors()
+        year = _year_of(body.get("year"), errors)
+        if people is not None and not isinstance(people, list):
+            errors.add("people", "array", "people는 사람별 보수의 목록(JSON 배열)이어야 합니다.")
+        errors.raise_if_any()
         reports = annual_wage_reports_file(
             actor=api_caller(request),
             workplace=workplace,

@@ -18,6 +18,7 @@ from filings.selectors import report_as_dict, report_get_for
 from portal.access import Action
 from portal.api.access import api_caller, api_check_scope, api_workplace
 from portal.api.idempotency import idempotent
+from portal.serializer_fields import CharField, StrictSerializer, column_length
 
 
 class ByHandSerializer(serializers.Serializer):
@@ -30,7 +31,7 @@ class ByHandSerializer(serializers.Serializer):
     employee_name = serializers.CharField(allow_null=True)
 
 
-class OutcomeRequestSerializer(serializers.Serializer):
+class OutcomeRequestSerializer(StrictSerializer):
     agency = serializers.ChoiceField(choices=agency_codes())
     action = serializers.ChoiceField(
         choices=Submission.Action.choices, default="file", help_text="file(신고) 또는 cancel(취소)"
@@ -38,9 +39,16 @@ class OutcomeRequestSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=list(STATUSES), help_text="received(접수만), accepted(처리완료), rejected(반려)"
     )
-    receipt_number = serializers.CharField(max_length=64, help_text="기관이 준 접수번호")
-    message = serializers.CharField(
-        required=False, allow_blank=True, max_length=500, default="", help_text="기관 메시지"
+    receipt_number = serializers.CharField(
+        max_length=column_length(Submission, "receipt_number"), help_text="기관이 준 접수번호"
+    )
+    message = CharField(
+        multiline=True,
+        required=False,
+        allow_blank=True,
+        max_length=column_length(Submission, "result_message"),
+        default="",
+        help_text="기관 메시지",
     )
 
 

@@ -23,11 +23,12 @@ from portal.access import Action
 from portal.api.access import api_caller, api_workplace
 from portal.api.idempotency import idempotent
 from portal.errors import NotFound
+from portal.serializer_fields import StrictSerializer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class HistoryUploadRequestSerializer(serializers.Serializer):
+class HistoryUploadRequestSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV(UTF-8 또는 CP949) 또는 XLSX, 최대 10,000행")
     dry_run = serializers.BooleanField(
         default=True,

@@ -166,7 +166,7 @@ def _columns_of(header: list[str], kind: str | None) -> tuple[str, dict[int, Col
     )
 
 
-_DATE_COMPACT = re.compile(r"^(\d{4})[.\-/]?(\d{1,2})[.\-/]?(\d{1,2})\.?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})[.\-/]?(\d{1,2})[.\-/]?(\d{1,2})\.?$", re.ASCII)
 
 
 def cell_date_text(value: str) -> str:
@@ -179,7 +179,7 @@ def cell_date_text(value: str) -> str:
 
 def cell_rrn_text(value: str) -> str:
     # Excel turns 0501013xxxxxx (born 2005) into a 12-digit number.
-    return value.zfill(13) if value.isdigit() and len(value) == 12 else value
+    return value.zfill(13) if value.isascii() and value.isdigit() and len(value) == 12 else value
 
 
 def _hire_body(cells: dict[str, str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ acquisition report with the reason: on the report, in the API and as an alert.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,6 +24,7 @@ from django.utils import timezone
 from agencies.registry import insurance_labels
 from filings.coverage import DAILY_NHIS_MIN_DAYS, DAILY_NPS_MIN_DAYS, DAILY_NPS_MIN_WAGE
 from filings.validation import parse_int
+from portal import input_rules
 from portal.errors import FieldErrors
 
 DAILY_WORK_AGENCIES = ("employment", "industrial_accident")
@@ -71,11 +73,15 @@ class DailyWorkInput:
         }
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")  # ASCII digits only
+
+
 def _month(errors: FieldErrors, value: Any) -> date | None:
-    text = str(value or "").strip()
+    matched = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
     try:
-        year, month = (int(part) for part in text.split("-"))
-        first = date(year, month, 1)
+        if matched is None:
+            raise ValueError
+        first = date(int(matched[1]), int(matched[2]), 1)
     except ValueError:
         errors.add("month", "month_format", "근로월(month)은 YYYY-MM 형식이어야 합니다.")
         return None
@@ -107,12 +113,11 @@ def daily_work_clean(data: dict[str, Any]) -> DailyWorkInput:
     )
     month = _month(errors, data.get("month"))
     days = _days(errors, data.get("days"), month)
-    hours_raw = str(data.get("daily_hours") if data.get("daily_hours") is not None else "")
     try:
-        hours = Decimal(hours_raw)
+        hours = input_rules.decimal_from(data.get("daily_hours"))
         if not Decimal("0.5") <= hours <= 24 or hours != hours.quantize(Decimal("0.1")):
             raise ValueError
-    except (ArithmeticError, ValueError):
+    except (ArithmeticError, ValueError):  # InputRuleError is a ValueError
         errors.add(
             "daily_hours",
             "range",
@@ -136,8 +141,10 @@ def daily_work_clean(data: dict[str, Any]) -> DailyWorkInput:
             maximum=10**10,
             required=required,
         )
-    separation = str(data.get("separation_code") or "")
-    if separation not in SEPARATION_CODES:
+    raw_separation = data.get("separation_code")
+    separation = raw_separation if isinstance(raw_separation, str) else ""
+    # A code is text: 1 is not "1".
+    if separation not in SEPARATION_CODES or raw_separation not in (None, separation):
         errors.add(
             "separation_code",
             "choice",

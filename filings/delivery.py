@@ -27,6 +27,7 @@ from django.utils import timezone
 from agencies.base import Filing, Receipt, Result
 from agencies.registry import adapter_for
 from agencies.transport import AgencyError, Exchange, PermanentError, TransientError, Transport
+from filings.circuits import circuits_note_failures, held_q
 from filings.models import (
     FINAL_STATUSES,
     ReportEvent,
@@ -281,7 +282,7 @@ def over_http() -> Q:
 def _claimable(now: datetime) -> Q:
     stale = now - timedelta(seconds=lease_seconds())
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
-    return over_http() & (
+    return (over_http() & ~held_q()) & (
         (Q(status=SubmissionStatus.QUEUED) & due)
         | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale)
     )
@@ -367,6 +368,13 @@ def submissions_send(*, submission_ids: list[int]) -> dict[int, str]:
     talks = list(senders().map(_talk, ready, filings))
     outcomes = [_outcome(sub, talk) for sub, talk in zip(ready, talks, strict=True)]
     recorded = _record_many(outcomes, claimed_at=now)
+    failures = {
+        o.sub.agency: o.events[0][1]
+        for o in outcomes
+        if o.result in ("retry", "failed") and o.sub.pk in recorded
+    }
+    if failures:
+        circuits_note_failures(failures=failures, now=now)
     for outcome in outcomes:
         results[outcome.sub.pk] = outcome.result if outcome.sub.pk in recorded else "fenced"
         if outcome.retry_in is not None and outcome.sub.pk in recorded:
@@ -393,6 +401,9 @@ def _talk(sub: Submission, filing: Filing) -> _Talk:
 
 def _outcome(sub: Submission, talk: _Talk) -> Outcome:
     if talk.query_error is not None:
+        # A failed look-up is an attempt too: without counting it, an agency that is down
+        # would be asked again at the first backoff step forever, never reaching the cap.
+        sub.attempts_count += 1
         exc = talk.query_error
         attempt = _attempt(sub, "query", exc.exchange, "transient", str(exc))
         return _retry_later(sub, str(exc), [attempt])
@@ -678,6 +689,7 @@ def submissions_due(*, limit: int = 1000) -> list[int]:
             )
             | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale),
             over_http(),
+            ~held_q(),
         )
         .order_by("id")
         .values_list("id", flat=True)[:limit]

@@ -566,3 +566,23 @@ class AgencyFileRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_file_id}: {self.submission_id}"
+
+
+class AgencyOutage(models.Model):
+    """An agency the portal stopped sending to after repeated transient failures (an open
+    circuit breaker): its queued submissions wait, and a harmless status query probes it now
+    and then. The row exists only while the agency is out (filings.circuits)."""
+
+    agency = models.CharField(_("기관"), max_length=32, primary_key=True, choices=agency_choices)
+    opened_at = models.DateTimeField(_("장애 시작"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("마지막 시도"), default=timezone.now)
+    probe_at = models.DateTimeField(_("다음 시도"))
+    probes = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(_("마지막 오류"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("기관 장애")
+        verbose_name_plural = _("기관 장애")
+
+    def __str__(self) -> str:
+        return f"{self.agency} since {self.opened_at:%Y-%m-%d %H:%M}"

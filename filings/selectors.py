@@ -11,8 +11,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.registry import agency_codes, insurance_labels
+from filings.circuits import outages_current
 from filings.daily_work import AcquisitionPrompt, acquisition_prompts
 from filings.models import (
+    AgencyOutage,
     InsuredPeriod,
     Report,
     ReportEvent,
@@ -56,7 +58,11 @@ def report_get_for(user: Any, report_id: int | str, *, action: Action = Action.V
     return report
 
 
-def submission_as_dict(sub: Submission) -> dict[str, Any]:
+def submission_as_dict(
+    sub: Submission, outages: dict[str, AgencyOutage] | None = None
+) -> dict[str, Any]:
+    waiting = sub.status == SubmissionStatus.QUEUED
+    outage = (outages or {}).get(sub.agency) if waiting else None
     return {
         "agency": sub.agency,
         "action": sub.action,
@@ -67,7 +73,31 @@ def submission_as_dict(sub: Submission) -> dict[str, Any]:
         "result_code": sub.result_code,
         "result_message": sub.result_message,
         "attempts": sub.attempts_count,
+        "last_attempt_at": (
+            sub.claimed_at.isoformat() if sub.claimed_at and sub.attempts_count else None
+        ),
+        "next_attempt_at": (
+            sub.next_attempt_at.isoformat() if waiting and sub.next_attempt_at else None
+        ),
+        # The agency is out (circuit open): the row waits for it, spending no attempts.
+        "agency_outage": outage_as_dict(outage) if outage else None,
     }
+
+
+def outage_as_dict(outage: AgencyOutage) -> dict[str, Any]:
+    return {
+        "since": outage.opened_at.isoformat(),
+        "last_attempt_at": outage.last_attempt_at.isoformat(),
+        "next_attempt_at": outage.probe_at.isoformat(),
+        "error": outage.last_error,
+    }
+
+
+def outages_for(submissions: list[Submission]) -> dict[str, AgencyOutage]:
+    """The agencies out, read only when one of these rows waits to be sent (no query else)."""
+    if any(s.status == SubmissionStatus.QUEUED for s in submissions):
+        return outages_current()
+    return {}
 
 
 def report_as_dict(
@@ -85,6 +115,7 @@ def report_as_dict(
     # Derived from the same rows we show, so a response never pairs a stale report status with
     # fresher submissions (the two are read by separate queries).
     status = report_status_derive(report=report, statuses=[(s.action, s.status) for s in subs])
+    outages = outages_for(subs) if with_events else None
     out: dict[str, Any] = {
         "id": report.pk,
         "kind": report.kind,
@@ -96,9 +127,11 @@ def report_as_dict(
         "supersedes": report.supersedes_id,
         "filed_at": report.filed_at.isoformat(),
         "coverage": report.coverage,
-        "submissions": [submission_as_dict(s) for s in subs if s.action == Submission.Action.FILE],
+        "submissions": [
+            submission_as_dict(s, outages) for s in subs if s.action == Submission.Action.FILE
+        ],
         "cancellations": [
-            submission_as_dict(s) for s in subs if s.action == Submission.Action.CANCEL
+            submission_as_dict(s, outages) for s in subs if s.action == Submission.Action.CANCEL
         ],
     }
     if with_prompts and report.kind == ReportKind.DAILY_WORK:

@@ -56,7 +56,8 @@ def separation_clean(data: dict[str, Any]) -> SeparationInput:
     last_day = parse_date(
         errors, data.get("last_working_day"), "last_working_day", label="마지막 근무일"
     )
-    reason = str(data.get("reason_code") or "")
+    raw_reason = data.get("reason_code")
+    reason = raw_reason if isinstance(raw_reason, str) else ""  # a code is text: 12 is not "12"
     if reason not in BENEFIT_REASONS:
         errors.add(
             "reason_code",

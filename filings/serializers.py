@@ -11,7 +11,13 @@ from agencies.codes import EI_LOSS_REASONS
 from agencies.registry import agency_codes
 from filings.coverage import EMPLOYMENT_TYPES
 from filings.separation import BENEFIT_REASON_CHOICES
-from filings.validation import HEALTH_ACQUISITION_CHOICES
+from filings.validation import (
+    CLOSURE_REASON_MAX_LENGTH,
+    EXIT_DETAIL_MAX_LENGTH,
+    HEALTH_ACQUISITION_CHOICES,
+)
+from portal.models import Employee
+from portal.serializer_fields import CharField, StrictSerializer, column_length
 
 _NULL_MEANS_ABSENT = "null_means_absent"
 
@@ -21,8 +27,10 @@ _NULL_MEANS_ABSENT = "null_means_absent"
 # dropping the key. Every optional field that would refuse null is marked nullable (so the schema
 # says so) and a null for it is removed before validation, so its default applies. Fields that
 # accept null on their own keep their meaning (in a PATCH, null clears a date).
+# Every field is strict (portal.serializer_fields): text is text, digits are ASCII, dates are
+# YYYY-MM-DD, numbers are finite.
 # (A comment, not a docstring: drf-spectacular would copy a docstring into every subclass's schema.)
-class RequestSerializer(serializers.Serializer):
+class RequestSerializer(StrictSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         for field in fields.values():
@@ -55,7 +63,9 @@ class CoverageRequestSerializer(RequestSerializer):
     )
     monthly_wage = serializers.IntegerField(min_value=0, max_value=10_000_000_000)
     nationality = serializers.RegexField(r"^[A-Za-z]{2}$", default="KR")
-    visa = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    visa = serializers.CharField(
+        max_length=column_length(Employee, "visa"), required=False, allow_blank=True, default=""
+    )
     is_representative = serializers.BooleanField(default=False)
     contract_months = serializers.IntegerField(
         min_value=0, max_value=600, required=False, allow_null=True
@@ -81,10 +91,16 @@ class CoverageResponseSerializer(serializers.Serializer):
 
 
 class EmployeeInSerializer(RequestSerializer):
-    name = serializers.CharField(max_length=100)
-    rrn = serializers.CharField(help_text="주민등록번호 또는 외국인등록번호 13자리 (하이픈 허용)")
-    nationality = serializers.CharField(max_length=2, default="KR")
-    visa = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=column_length(Employee, "name"))
+    rrn = serializers.CharField(
+        max_length=20, help_text="주민등록번호 또는 외국인등록번호 13자리 (하이픈 허용)"
+    )
+    nationality = serializers.CharField(
+        max_length=column_length(Employee, "nationality"), default="KR"
+    )
+    visa = serializers.CharField(
+        max_length=column_length(Employee, "visa"), required=False, allow_blank=True
+    )
 
 
 class HireRequestSerializer(RequestSerializer):
@@ -101,7 +117,7 @@ class HireRequestSerializer(RequestSerializer):
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES))
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, required=False)
     monthly_days = serializers.IntegerField(required=False)
-    job_code = serializers.CharField(max_length=3)
+    job_code = serializers.RegexField(r"^[0-9]{3}$")
     is_representative = serializers.BooleanField(default=False)
     contract_end = serializers.DateField(required=False, allow_null=True)
     pension_by_request = serializers.BooleanField(
@@ -121,7 +137,9 @@ class ExitRequestSerializer(RequestSerializer):
     employee_id = serializers.IntegerField()
     last_working_day = serializers.DateField()
     reason_code = serializers.ChoiceField(choices=list(EI_LOSS_REASONS))
-    reason_detail = serializers.CharField(required=False, allow_blank=True)
+    reason_detail = CharField(
+        multiline=True, max_length=EXIT_DETAIL_MAX_LENGTH, required=False, allow_blank=True
+    )
     annual_wage_this_year = serializers.IntegerField(
         required=False, min_value=0, help_text="당해연도 보수총액(원): 건강보험·고용·산재 상실신고"
     )
@@ -143,7 +161,7 @@ class PayChangeRequestSerializer(RequestSerializer):
     monthly_wage = serializers.IntegerField(min_value=0)
 
 
-class WageMonthSerializer(serializers.Serializer):
+class WageMonthSerializer(StrictSerializer):
     start = serializers.DateField()
     end = serializers.DateField()
     days = serializers.IntegerField(min_value=1, max_value=31)
@@ -176,9 +194,10 @@ class DailyWorkRequestSerializer(RequestSerializer):
 
     kind = serializers.ChoiceField(choices=["daily_work"])
     employee_id = serializers.IntegerField(help_text="고용형태가 일용(daily)인 근로자")
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="근로월(YYYY-MM)")
+    month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="근로월(YYYY-MM)")
     days = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=31),
+        max_length=31,
         help_text="근로한 날(그 달의 날짜들, 예: [3, 4, 10])",
     )
     daily_hours = serializers.DecimalField(
@@ -198,8 +217,8 @@ class DailyWorkRequestSerializer(RequestSerializer):
     )
 
 
-class WageOfMonthSerializer(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="귀속월(YYYY-MM)")
+class WageOfMonthSerializer(StrictSerializer):
+    month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="귀속월(YYYY-MM)")
     wages = serializers.IntegerField(min_value=0, help_text="그 달의 보수(원)")
 
 
@@ -215,7 +234,7 @@ class AnnualWageRequestSerializer(RequestSerializer):
     )
 
 
-class AnnualWagePersonSerializer(serializers.Serializer):
+class AnnualWagePersonSerializer(StrictSerializer):
     employee_id = serializers.IntegerField()
     months = WageOfMonthSerializer(many=True, help_text="월별 보수(1~12개월, 같은 달 한 번)")
     total_wages = serializers.IntegerField(
@@ -244,8 +263,17 @@ class WorkplaceReportRequestSerializer(RequestSerializer):
         choices=["workplace_registration", "workplace_change", "workplace_closure"]
     )
     effective_date = serializers.DateField()
-    changes = serializers.DictField(required=False, help_text="workplace_change: name, address, …")
-    reason = serializers.CharField(required=False, help_text="workplace_closure: 사유")
+    changes = serializers.DictField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        help_text="workplace_change: name, address, …",
+    )
+    reason = CharField(
+        multiline=True,
+        max_length=CLOSURE_REASON_MAX_LENGTH,
+        required=False,
+        help_text="workplace_closure: 사유",
+    )
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -348,7 +376,7 @@ class BulkRowErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class BulkUploadRequestSerializer(serializers.Serializer):
+class BulkUploadRequestSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV(UTF-8 또는 CP949) 또는 XLSX, 최대 10,000행")
     dry_run = serializers.BooleanField(
         default=True, help_text="true: 검증만, false: 검증 후 오류 없는 행을 모두 신고"
@@ -413,10 +441,12 @@ class EmployeeSerializer(serializers.Serializer):
 
 
 class EmployeeCreateSerializer(RequestSerializer):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=column_length(Employee, "name"))
     rrn = serializers.CharField(max_length=20, help_text="주민등록번호 또는 외국인등록번호")
     nationality = serializers.RegexField(r"^[A-Za-z]{2}$", default="KR")
-    visa = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    visa = serializers.CharField(
+        max_length=column_length(Employee, "visa"), required=False, allow_blank=True, default=""
+    )
     hire_date = serializers.DateField(required=False, allow_null=True)
     monthly_wage = serializers.IntegerField(min_value=0, max_value=10_000_000_000, default=0)
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES), default="regular")
@@ -427,7 +457,7 @@ class EmployeeCreateSerializer(RequestSerializer):
         min_value=0, max_value=31, required=False, allow_null=True
     )
     # No default: a default of "" would contradict the pattern in the schema (the model's is "").
-    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True)
+    job_code = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_blank=True)
     is_representative = serializers.BooleanField(default=False)
     contract_end = serializers.DateField(required=False, allow_null=True)
 
@@ -435,8 +465,10 @@ class EmployeeCreateSerializer(RequestSerializer):
 class EmployeeUpdateSerializer(RequestSerializer):
     """Fields a payroll program may change; the resident number never changes here."""
 
-    name = serializers.CharField(max_length=100, required=False)
-    visa = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=column_length(Employee, "name"), required=False)
+    visa = serializers.CharField(
+        max_length=column_length(Employee, "visa"), required=False, allow_blank=True
+    )
     monthly_wage = serializers.IntegerField(min_value=0, max_value=10_000_000_000, required=False)
     employment_type = serializers.ChoiceField(choices=sorted(EMPLOYMENT_TYPES), required=False)
     weekly_hours = serializers.DecimalField(
@@ -445,7 +477,7 @@ class EmployeeUpdateSerializer(RequestSerializer):
     monthly_days = serializers.IntegerField(
         min_value=0, max_value=31, required=False, allow_null=True
     )
-    job_code = serializers.RegexField(r"^\d{3}$", required=False, allow_blank=True)
+    job_code = serializers.RegexField(r"^[0-9]{3}$", required=False, allow_blank=True)
     is_representative = serializers.BooleanField(required=False)
     contract_end = serializers.DateField(required=False, allow_null=True)
 

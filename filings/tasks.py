@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from filings import delivery
+from filings.circuits import circuits_probe
 from portal.outbox import outbox_sweep as outbox_sweep_service
 from portal.outbox import task_publish
 
@@ -29,6 +30,8 @@ def submission_poll(submission_id: int) -> str:
 def outbox_sweep() -> int:
     """Beat: publish outbox rows never published, and re-publish submissions whose task was lost."""
     count = outbox_sweep_service()
+    # An agency that answers again is closed first, so its waiting rows are due right away.
+    circuits_probe(transport=delivery.transport())
     for submission_id in delivery.submissions_due():
         count += task_publish(task=delivery.SEND_TASK, args=[submission_id])
     return count

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -25,8 +25,11 @@ from filings.coverage import (
     contract_full_months,
     visa_normalize,
 )
+from portal import input_rules
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, PersonNumber, person_number_parse
+from portal.input_rules import InputRuleError
+from portal.models import Employee, Workplace
 
 MAX_WAGE = 10_000_000_000
 MIN_WORKING_AGE = 15  # 근로기준법 제64조: under 15 needs a 취직인허증; we do not file those.
@@ -89,31 +92,73 @@ class HireInput:
         }
 
 
-def _text(errors: FieldErrors, data: dict, field: str, *, label: str, max_len: int) -> str:
-    value = data.get(field.split(".")[-1])
-    if value is None or str(value).strip() == "":
-        errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
+def _column(model: type[Any], name: str) -> int:
+    return int(model._meta.get_field(name).max_length)
+
+
+NAME_MAX_LENGTH = _column(Employee, "name")
+VISA_MAX_LENGTH = _column(Employee, "visa")
+EXIT_DETAIL_MAX_LENGTH = 200
+CLOSURE_REASON_MAX_LENGTH = 200
+_VISA_TEXT = re.compile(r"[A-Z0-9-]+")
+_JOB_CODE = re.compile(r"[0-9]{3}")
+_POSTCODE = re.compile(r"[0-9]{5}")
+# Digits in groups joined by hyphens (02-123-4567, 010-1234-5678, 1588-1234), 8 to 20 long.
+_PHONE = re.compile(r"(?=.{8,20}$)[0-9]+(?:-[0-9]+)*")
+
+
+def parse_text(
+    errors: FieldErrors,
+    value: Any,
+    field: str,
+    *,
+    label: str,
+    max_len: int,
+    required: bool = True,
+    multiline: bool = False,
+) -> str:
+    """Text: a str (not a number, list or object), printable (tabs and line breaks only when
+    `multiline`), at most `max_len` long once stripped (portal.input_rules)."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if required:
+            errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
         return ""
-    value = str(value).strip()
-    if len(value) > max_len:
+    try:
+        text = input_rules.text_check(value, multiline=multiline).strip()
+    except InputRuleError as exc:
+        message = input_rules.message(exc.rule, label=label, multiline=multiline)
+        errors.add(field, exc.rule, message)
+        return ""
+    if len(text) > max_len:
         errors.add(field, "max_length", f"{label}은(는) {max_len}자 이하여야 합니다.")
-    if "\x00" in value:
-        errors.add(field, "invalid_character", f"{label}에 쓸 수 없는 문자가 있습니다.")
-    return value
+    return text
+
+
+def _text(errors: FieldErrors, data: dict, field: str, *, label: str, max_len: int) -> str:
+    return parse_text(errors, data.get(field.split(".")[-1]), field, label=label, max_len=max_len)
+
+
+def _code(errors: FieldErrors, value: Any, field: str, *, label: str, default: str = "") -> str:
+    """A code chosen from a list: text (not 1 for "1"), checked against the list by the caller."""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        errors.add(field, "string", input_rules.message("string", label=label))
+        return ""
+    return value.strip()
 
 
 def parse_date(
     errors: FieldErrors, value: Any, field: str, *, label: str, required: bool = True
 ) -> date | None:
-    if value in (None, ""):
+    """A date written exactly YYYY-MM-DD (20261204, 2026-W49-1 and 2026-1-4 are refused)."""
+    if value is None or value == "":
         if required:
             errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
         return None
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
+        return input_rules.date_from(value)
+    except InputRuleError:
         errors.add(field, "date_format", f"{label}은(는) YYYY-MM-DD 형식의 날짜여야 합니다.")
         return None
 
@@ -140,30 +185,33 @@ def parse_int(
     maximum: int,
     required: bool = True,
 ) -> int | None:
-    if value in (None, ""):
+    """An integer (JSON number or text of ASCII digits, thousands commas allowed), finite,
+    within [minimum, maximum]."""
+    if value is None or value == "":
         if required:
             errors.add(field, "required", f"{label}을(를) 입력해 주세요.")
         return None
-    if isinstance(value, bool):
-        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
-        return None
+    out_of_range = f"{label}은(는) {minimum:,} 이상 {maximum:,} 이하여야 합니다."
     try:
-        number = Decimal(str(value).replace(",", ""))
-    except InvalidOperation:
-        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
+        result = input_rules.integer_from(
+            value.replace(",", "") if isinstance(value, str) else value
+        )
+    except InputRuleError as exc:
+        if exc.rule == "range":
+            errors.add(field, "range", out_of_range)
+        elif exc.rule == "integer":
+            errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
+        else:
+            errors.add(field, exc.rule, input_rules.message(exc.rule, label=label))
         return None
-    if number != number.to_integral_value():
-        errors.add(field, "integer", f"{label}은(는) 정수여야 합니다.")
-        return None
-    result = int(number)
     if not minimum <= result <= maximum:
-        errors.add(field, "range", f"{label}은(는) {minimum:,} 이상 {maximum:,} 이하여야 합니다.")
+        errors.add(field, "range", out_of_range)
         return None
     return result
 
 
 def parse_bool(errors: FieldErrors, value: Any, field: str, *, label: str) -> bool:
-    if value in (None, ""):
+    if value is None or value == "":
         return False
     if isinstance(value, bool):
         return value
@@ -187,22 +235,43 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
     if not isinstance(employee, dict):
         errors.add("employee", "required", "근로자 정보(employee)를 입력해 주세요.")
         employee = {}
-    name = _text(errors, employee, "employee.name", label="성명", max_len=100)
+    name = _text(errors, employee, "employee.name", label="성명", max_len=NAME_MAX_LENGTH)
     number = None
     raw_rrn = employee.get("rrn")
-    if not raw_rrn:
+    if raw_rrn is None or raw_rrn == "":
         errors.add("employee.rrn", "required", "주민(외국인)등록번호를 입력해 주세요.")
+    elif not isinstance(raw_rrn, str):
+        errors.add(
+            "employee.rrn", "string", input_rules.message("string", label="주민(외국인)등록번호")
+        )
     else:
         try:
-            number = person_number_parse(str(raw_rrn))
+            number = person_number_parse(raw_rrn)
         except IdentifierError as exc:
             errors.add("employee.rrn", exc.rule, exc.message)
-    nationality = str(employee.get("nationality") or "KR").strip().upper()
+    nationality = _code(
+        errors, employee.get("nationality"), "employee.nationality", label="국적", default="KR"
+    ).upper()
     if not re.fullmatch(r"[A-Z]{2}", nationality):
         errors.add(
             "employee.nationality", "iso_alpha2", "국적은 ISO 영문 두 글자(예: KR, VN)여야 합니다."
         )
-    visa = visa_normalize(str(employee.get("visa") or ""))
+    visa = visa_normalize(
+        parse_text(
+            errors,
+            employee.get("visa"),
+            "employee.visa",
+            label="체류자격",
+            max_len=VISA_MAX_LENGTH,
+            required=False,
+        )
+    )
+    if visa and (len(visa) > VISA_MAX_LENGTH or not _VISA_TEXT.fullmatch(visa)):
+        errors.add(
+            "employee.visa",
+            "format",
+            f"체류자격은 영문 대문자, 숫자, 하이픈으로 {VISA_MAX_LENGTH}자 이내여야 합니다(예: E-9).",
+        )
     if number is not None:
         if number.is_foreigner and nationality == "KR":
             errors.add(
@@ -233,7 +302,9 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
         minimum=0,
         maximum=MAX_WAGE,
     )
-    employment_type = str(data.get("employment_type") or "")
+    employment_type = _code(
+        errors, data.get("employment_type"), "employment_type", label="고용형태"
+    )
     if employment_type not in EMPLOYMENT_TYPES:
         errors.add(
             "employment_type",
@@ -242,25 +313,29 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
         )
     weekly_hours: Decimal | None = None
     raw_hours = data.get("weekly_hours")
-    if raw_hours in (None, ""):
+    if raw_hours is None or raw_hours == "":
         if employment_type != "daily":
             errors.add("weekly_hours", "required", "주 소정근로시간을 입력해 주세요.")
     else:
         try:
-            weekly_hours = Decimal(str(raw_hours))
-            exponent = weekly_hours.as_tuple().exponent  # a letter for NaN and infinity
+            weekly_hours = input_rules.decimal_from(raw_hours)
+            exponent = weekly_hours.as_tuple().exponent
             if (
                 not Decimal(0) < weekly_hours <= Decimal(68)
                 or not isinstance(exponent, int)
                 or exponent < -1
             ):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors.add(
-                "weekly_hours",
-                "range",
-                "주 소정근로시간은 0보다 크고 68 이하(소수 첫째 자리까지)여야 합니다.",
-            )
+                raise InputRuleError("range")
+        except InputRuleError as exc:
+            if exc.rule in ("finite", "ascii_digits"):
+                message = input_rules.message(exc.rule, label="주 소정근로시간")
+                errors.add("weekly_hours", exc.rule, message)
+            else:
+                errors.add(
+                    "weekly_hours",
+                    "range",
+                    "주 소정근로시간은 0보다 크고 68 이하(소수 첫째 자리까지)여야 합니다.",
+                )
             weekly_hours = None
     monthly_days = parse_int(
         errors,
@@ -271,8 +346,8 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
         maximum=31,
         required=employment_type == "daily",
     )
-    job_code = str(data.get("job_code") or "").strip()
-    if not re.fullmatch(r"\d{3}", job_code):
+    job_code = _code(errors, data.get("job_code"), "job_code", label="직종부호")
+    if not _JOB_CODE.fullmatch(job_code):
         errors.add("job_code", "format", "직종부호는 고용직업분류 숫자 3자리여야 합니다(예: 024).")
     is_rep = parse_bool(
         errors, data.get("is_representative"), "is_representative", label="대표자 여부"
@@ -303,7 +378,13 @@ def hire_clean(data: dict[str, Any]) -> HireInput:
             "short_hours_only",
             "국민연금 가입 신청(취득부호 12)은 월 60시간(주 15시간) 미만 근로자만 할 수 있습니다.",
         )
-    health_code = str(data.get("health_acquisition_code") or NHIS_FIRST_ACQUISITION).strip()
+    health_code = _code(
+        errors,
+        data.get("health_acquisition_code"),
+        "health_acquisition_code",
+        label="건강보험 자격취득부호",
+        default=NHIS_FIRST_ACQUISITION,
+    )
     if health_code not in HEALTH_ACQUISITION_CHOICES:
         allowed = ", ".join(HEALTH_ACQUISITION_CHOICES)
         errors.add(
@@ -371,13 +452,20 @@ def exit_clean(data: dict[str, Any]) -> ExitInput:
         errors, data.get("last_working_day"), "last_working_day", label="마지막 근무일"
     )
     _date_window(errors, last_day, "last_working_day", label="마지막 근무일")
-    reason = str(data.get("reason_code") or "").strip()
+    reason = _code(errors, data.get("reason_code"), "reason_code", label="상실사유 코드")
     if reason not in EI_LOSS_REASONS:
         allowed = ", ".join(EI_LOSS_REASONS)
         errors.add("reason_code", "choice", f"상실사유 코드는 {allowed} 중 하나여야 합니다.")
-    detail = str(data.get("reason_detail") or "").strip()
-    if len(detail) > 200:
-        errors.add("reason_detail", "max_length", "구체적 사유는 200자 이하여야 합니다.")
+    # Free text, kept in the report's jsonb: line breaks allowed, NUL and control characters not.
+    detail = parse_text(
+        errors,
+        data.get("reason_detail"),
+        "reason_detail",
+        label="구체적 사유",
+        max_len=EXIT_DETAIL_MAX_LENGTH,
+        required=False,
+        multiline=True,
+    )
     totals = {
         name: parse_int(
             errors, data.get(name), name, label=label, minimum=0, maximum=maximum, required=False
@@ -429,11 +517,11 @@ def pay_change_clean(data: dict[str, Any]) -> dict[str, Any]:
 
 
 WORKPLACE_CHANGE_FIELDS = {
-    "name": ("사업장 명칭", 200),
-    "address": ("소재지", 300),
-    "postcode": ("우편번호", 5),
-    "phone": ("전화번호", 20),
-    "representative_name": ("대표자", 100),
+    "name": ("사업장 명칭", _column(Workplace, "name")),
+    "address": ("소재지", _column(Workplace, "address")),
+    "postcode": ("우편번호", _column(Workplace, "postcode")),
+    "phone": ("전화번호", _column(Workplace, "phone")),
+    "representative_name": ("대표자", _column(Workplace, "representative_name")),
 }
 
 
@@ -460,14 +548,31 @@ def workplace_report_clean(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             cleaned_value = _text(
                 errors, {key: value}, f"changes.{key}", label=label, max_len=max_len
             )
+            if key == "postcode" and cleaned_value and not _POSTCODE.fullmatch(cleaned_value):
+                errors.add(f"changes.{key}", "postcode.format", "우편번호는 숫자(0-9) 5자리입니다.")
+            if key == "phone" and cleaned_value and not _PHONE.fullmatch(cleaned_value):
+                errors.add(
+                    f"changes.{key}",
+                    "phone.format",
+                    "전화번호는 숫자(0-9)와 하이픈으로 적어 주세요(예: 02-123-4567).",
+                )
             cleaned.setdefault("changes", {})[key] = cleaned_value
     if kind == "workplace_closure":
-        reason = str(data.get("reason") or "").strip()
-        if not reason:
+        # Kept in the report's jsonb: line breaks allowed, NUL and control characters not.
+        reason = parse_text(
+            errors,
+            data.get("reason"),
+            "reason",
+            label="탈퇴(소멸) 사유",
+            max_len=CLOSURE_REASON_MAX_LENGTH,
+            required=False,
+            multiline=True,
+        )
+        if not reason and "reason" not in errors.fields:
             errors.add(
                 "reason", "required", "탈퇴(소멸) 사유를 입력해 주세요(예: 폐업, 근로자 없음)."
             )
-        cleaned["reason"] = reason[:200]
+        cleaned["reason"] = reason
     errors.raise_if_any()
     assert effective is not None
     cleaned["effective_date"] = effective.isoformat()

@@ -71,27 +71,70 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", settings.DEBUG))
 
 
-def webhook_url_check(url: str) -> None:
-    """Refuse URLs that would make us call into our own network (SSRF)."""
+# Refusals that no retry can change; an unresolvable host may be a passing DNS failure.
+REFUSED_RULES = frozenset({"invalid_url", "scheme", "https_required", "private_address"})
+
+
+def webhook_address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Private, loopback, link-local, multicast, reserved or unspecified: not the public internet.
+
+    is_global alone lets multicast through, hence every flag; an IPv4 address written as IPv6
+    (::ffff:a.b.c.d) is judged as the IPv4 address it reaches.
+    """
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return webhook_address_refused(address.ipv4_mapped)
+    return (
+        not address.is_global
+        or address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
+    )
+
+
+def webhook_url_check(url: str) -> list[str]:
+    """Refuse URLs that would make us call into our own network (SSRF).
+
+    Returns the addresses the host resolves to, all public, for the caller to connect to (so a
+    second lookup cannot swap in another); empty where private targets are allowed (development).
+    """
     errors = FieldErrors()
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        errors.add("url", "invalid_url", "URL의 포트 번호가 올바르지 않습니다.")
+        raise errors from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         errors.add("url", "scheme", "http(s):// 로 시작하는 URL이어야 합니다.")
         errors.raise_if_any()
-    if parts.scheme != "https" and not _allow_private():
+    if _allow_private():
+        return []
+    if parts.scheme != "https":
         errors.add("url", "https_required", "웹훅 URL은 https여야 합니다.")
-    if not _allow_private():
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443)
-        except (socket.gaierror, UnicodeError):
-            infos = []
-            errors.add("url", "unresolvable", "호스트 이름을 찾을 수 없습니다.")
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
-                errors.add("url", "private_address", "내부망 주소로는 보낼 수 없습니다.")
-                break
+    addresses: list[str] = []
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        errors.add("url", "unresolvable", "호스트 이름을 찾을 수 없습니다.")
+        infos = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if webhook_address_refused(address):
+            errors.add(
+                "url",
+                "private_address",
+                "공인 인터넷 주소가 아닌 곳(내부망, 루프백, 링크 로컬, 멀티캐스트 등)으로는 "
+                "보낼 수 없습니다.",
+            )
+            break
+        if str(address) not in addresses:
+            addresses.append(str(address))
     errors.raise_if_any()
+    return addresses
 
 
 def webhook_create(
@@ -213,6 +256,33 @@ def backoff_seconds(attempts: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+def _post_pinned(
+    client: httpx.Client, url: str, addresses: list[str], *, content: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    """POST to one of the addresses checked just before, not to a fresh lookup of the host name
+    (DNS rebinding); the Host header and TLS (SNI and certificate) still use the name."""
+    if not addresses:
+        return client.post(url, content=content, headers=headers)
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    host_header = (f"[{host}]" if ":" in host else host) + (
+        f":{target.port}" if target.port else ""
+    )
+    last: httpx.ConnectError | None = None
+    for address in addresses:
+        try:
+            return client.post(
+                target.copy_with(host=address),
+                content=content,
+                headers={**headers, "Host": host_header},
+                extensions={"sni_hostname": host},
+            )
+        except httpx.ConnectError as exc:
+            last = exc
+    assert last is not None
+    raise last
+
+
 def _client() -> httpx.Client:
     timeout = httpx.Timeout(
         float(getattr(settings, "WEBHOOK_READ_TIMEOUT", 10.0)),
@@ -249,15 +319,20 @@ def webhook_deliver(*, delivery_id: int) -> str:
     status_code: int | None = None
     error = ""
     started = time.monotonic()
+    refused = False
     try:
-        webhook_url_check(endpoint.url)
+        # Checked again before every send: the name may resolve elsewhere since registration.
+        addresses = webhook_url_check(endpoint.url)
         with _client() as client:
-            response = client.post(endpoint.url, content=body, headers=headers)
+            response = _post_pinned(client, endpoint.url, addresses, content=body, headers=headers)
         status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except FieldErrors as exc:
-        error = str(exc)[:500]
+        found = [pair for pairs in exc.fields.values() for pair in pairs]
+        refused = any(rule in REFUSED_RULES for rule, _message in found)
+        reason = " ".join(message for _rule, message in found)
+        error = (f"전송 거부: {reason}" if refused else reason)[:500]
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     duration = int((time.monotonic() - started) * 1000)
@@ -269,6 +344,10 @@ def webhook_deliver(*, delivery_id: int) -> str:
         "last_duration_ms": duration,
         "claimed_at": None,
     }
+    if refused:
+        # Nothing was sent, and retrying cannot make the address public: failed at once.
+        mine.update(**fields, status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+        return "refused"
     if not error:
         mine.update(**fields, status=WebhookDelivery.Status.DELIVERED, delivered_at=timezone.now())
         return "delivered"

@@ -13,6 +13,8 @@ from datetime import date
 
 from django.utils import timezone
 
+from portal.input_rules import has_foreign_digits
+
 RANDOM_SERIAL_FROM = date(2020, 10, 5)
 _RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
@@ -56,6 +58,16 @@ def _digits(value: str) -> str:
     return re.sub(r"[\s-]", "", value or "")
 
 
+def _ascii_digits(digits: str, *, what: str, rule: str) -> None:
+    """Digits of another script or width (Arabic-Indic ٠١٢, full-width ０１２) are refused by
+    name: Python's int() and `\\d` take them, the agencies do not."""
+    if has_foreign_digits(digits):
+        raise IdentifierError(
+            f"{what}는 숫자 0-9로 적어 주세요(전각 숫자나 다른 문자의 숫자는 안 됩니다).",
+            rule=rule,
+        )
+
+
 # Anything shaped like a resident or foreigner number inside free text (logs, agency answers).
 _NUMBER_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?(\d)\d{6}(?!\d)")
 
@@ -85,7 +97,8 @@ def person_number_parse(value: str, *, issued_on: date | None = None) -> PersonN
     the number was issued later (re-issued numbers exist).
     """
     d = _digits(value)
-    if not re.fullmatch(r"\d{13}", d):
+    _ascii_digits(d, what="주민등록번호", rule="rrn.ascii_digits")
+    if not re.fullmatch(r"[0-9]{13}", d):
         raise IdentifierError(
             "주민등록번호는 숫자 13자리여야 합니다(앞 6자리-뒤 7자리).", rule="rrn.format"
         )
@@ -120,7 +133,8 @@ def brn_check_digit(digits9: str) -> int:
 def brn_validate(value: str) -> str:
     """사업자등록번호: 10 digits, last one a check digit. Returns the bare digits."""
     d = _digits(value)
-    if not re.fullmatch(r"\d{10}", d):
+    _ascii_digits(d, what="사업자등록번호", rule="brn.ascii_digits")
+    if not re.fullmatch(r"[0-9]{10}", d):
         raise IdentifierError("사업자등록번호는 숫자 10자리여야 합니다.", rule="brn.format")
     if d[:3] == "000" or d[3:5] == "00" or d[5:9] == "0000":
         raise IdentifierError(
@@ -141,7 +155,8 @@ def brn_format(digits: str) -> str:
 def management_number_validate(value: str) -> str:
     """사업장관리번호: 11 digits (BRN + one 구분 digit, treated as opaque; domain-rules.md §6)."""
     d = _digits(value)
-    if not re.fullmatch(r"\d{11}", d):
+    _ascii_digits(d, what="사업장관리번호", rule="mgmt.ascii_digits")
+    if not re.fullmatch(r"[0-9]{11}", d):
         raise IdentifierError("사업장관리번호는 숫자 11자리여야 합니다.", rule="mgmt.format")
     return d
 

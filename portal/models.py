@@ -310,3 +310,14 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.selector}… ({'used' if self.used_at else 'unused'})"
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it was alive (`/readyz` reads it). Kept in the
+    database, which readiness checks first anyway, so it is readable while Redis is down."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%H:%M:%S}"

@@ -319,7 +319,7 @@ def workplace_register(
     if band not in EmploymentBand.values:
         errors.add("employment_band", "choice", "고용보험 사업주 규모를 목록에서 골라 주세요.")
     postcode = postcode.strip()
-    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
+    if postcode and not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
         errors.add("postcode", "postcode.format", "우편번호는 숫자 5자리입니다.")
     if mgmt and Workplace.objects.filter(management_number=mgmt).exists():
         errors.add("management_number", "mgmt.taken", MANAGEMENT_NUMBER_TAKEN)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and ReDoc served from our static files, not a CDN (the CSP allows only 'self').
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,9 +121,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down reads as a cache miss (sessions fall back to the database), not a 500.
+            "BACKEND": "portal.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -142,11 +148,19 @@ LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:login"
 
-# Lockout: 5 failures per account, 15-minute cool-off (a finite cool-off so that an attacker
-# cannot keep a user locked out for good; ASVS 6.1.1).
+# Lockout: 5 failures for an account from one address, and a ceiling of 50 for the account
+# from all addresses together (portal.lockout), with a 15-minute cool-off (finite, so that an
+# attacker cannot keep a user locked out for good; ASVS 6.1.1). Keyed by address too, so that
+# one attacker who knows a username cannot lock its owner out everywhere with 5 tries.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "portal.lockout.AccountCeilingHandler"
+# The address is REMOTE_ADDR; behind N reverse proxies that each append to X-Forwarded-For, set
+# TRUSTED_PROXY_COUNT=N so the address the outermost proxy saw is used (never a client's claim).
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.lockout_client_ip"
+AXES_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -193,6 +207,20 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response: only our own scripts and styles, none inline
+# (templates use static/portal/app.js and app.css). Only the ReDoc page widens style-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -215,7 +243,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, so the schema offers generated clients one encoding; uploads opt in per view.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Strict: no NaN/Infinity, lone surrogates, control characters or deep nesting (see there).
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.StrictJSONParser"],
+    # Dates are exactly YYYY-MM-DD (portal.serializer_fields.DateField checks it; DRF's default
+    # 'iso-8601' also takes 20261204 and 2026-W49-1 through Python's date.fromisoformat).
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
     "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -231,6 +263,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["filings.api_schema.schema_postprocess"],
     # Several request bodies have a one-value "kind"; name each choice set explicitly.
     "ENUM_NAME_OVERRIDES": {
@@ -260,6 +295,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
+# A bulk upload files its rows in chunks, each chunk publishing the next; on the default queue
+# that continuation would wait behind every send the chunk just queued. Its own queue, which
+# every worker also consumes (task_queues), is served in turn with the default one.
+CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "bulk": {}}
+CELERY_TASK_ROUTES = {"filings.tasks.bulk_file": {"queue": "bulk"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -302,6 +342,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.digest_send",
         "schedule": crontab(hour=8, minute=30),
     },
+    "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 15.0},
     "access-log-check": {
         "task": "portal.tasks.access_log_check",
         "schedule": crontab(hour=3, minute=10),
@@ -342,6 +383,11 @@ SUBMISSION_RETRY_CAP_SECONDS = env.float("SUBMISSION_RETRY_CAP_SECONDS", default
 SUBMISSION_COUNTDOWN_MAX_SECONDS = env.float("SUBMISSION_COUNTDOWN_MAX_SECONDS", default=120.0)
 SUBMISSION_LOST_AFTER_SECONDS = env.float("SUBMISSION_LOST_AFTER_SECONDS", default=30.0)
 RESULT_POLL_INTERVAL_SECONDS = env.float("RESULT_POLL_INTERVAL_SECONDS", default=5.0)
+# Circuit breaker per agency (filings.circuits): opened after this many transient failures in
+# a row, probed after CIRCUIT_PROBE_SECONDS, doubling up to the cap while it stays down.
+CIRCUIT_FAILURES = env.int("CIRCUIT_FAILURES", default=5)
+CIRCUIT_PROBE_SECONDS = env.float("CIRCUIT_PROBE_SECONDS", default=15.0)
+CIRCUIT_PROBE_CAP_SECONDS = env.float("CIRCUIT_PROBE_CAP_SECONDS", default=300.0)
 # Webhook targets must be public https URLs in production; development may point at loopback.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 # Embedded mode starts the sandbox inside the web process.
@@ -364,7 +410,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
-# axes.W006 wants the IP in the lockout key; we lock per account on purpose (the rule),
-# and rotating user agents or cookies cannot lift an account lock.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]

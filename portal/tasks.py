@@ -28,3 +28,11 @@ def noop(counter_key: str) -> None:
 def access_log_check() -> bool:
     """Beat, daily: verify the PIPA 접속기록's hash chain; a break alerts the operators."""
     return access_log_alert().intact
+
+
+@shared_task(name="portal.tasks.heartbeat")
+def heartbeat() -> None:
+    """Beat: the worker is alive and beat schedules (read by /readyz)."""
+    from portal.health import heartbeat_record
+
+    heartbeat_record(name="worker")

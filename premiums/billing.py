@@ -255,7 +255,9 @@ def subsidy_amount(premium: int) -> int:
 def month_parse(value: str) -> date | None:
     """ "YYYY-MM" to the month's first day; None when the text is not such a month."""
     text = (value or "").strip()
-    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+    digits = text[:4] + text[5:]
+    # ASCII only: str.isdigit() is also true of ٢, ２ and ², which int() reads or refuses.
+    if len(text) != 7 or text[4] != "-" or not (digits.isascii() and digits.isdigit()):
         return None
     year, month = int(text[:4]), int(text[5:])
     if not 1 <= month <= 12 or year < 1988:

@@ -73,6 +73,10 @@ def bill_current(request: HttpRequest, workplace_id: int) -> HttpResponse:
 def bill_detail(request: AuthenticatedHttpRequest, workplace_id: int, month: str) -> HttpResponse:
     workplace = workplace_get_for(request.user, workplace_id, action=Action.VIEW)
     first_day = _month_or_404(month)
+    around = {
+        "previous": f"{months_before(first_day, 1):%Y-%m}",
+        "next": f"{months_before(first_day, -1):%Y-%m}",
+    }
     try:
         if request.method == "POST":
             bill_compute(workplace=workplace, month=first_day, actor=request.user, ip=_ip(request))
@@ -83,7 +87,7 @@ def bill_detail(request: AuthenticatedHttpRequest, workplace_id: int, month: str
         return render(
             request,
             "premiums/bill.html",
-            {"workplace": workplace, "month": first_day, "errors": exc.messages()},
+            {"workplace": workplace, "month": first_day, "errors": exc.messages(), **around},
             status=400,
         )
     rates = RateBook.from_db()
@@ -92,7 +96,6 @@ def bill_detail(request: AuthenticatedHttpRequest, workplace_id: int, month: str
         {"line": line, "trace": line_trace(line=line, month=first_day, rates=rates)}
         for line in lines
     ]
-    next_month = months_before(first_day, -1)
     context: dict[str, Any] = {
         "workplace": workplace,
         "month": first_day,
@@ -100,8 +103,7 @@ def bill_detail(request: AuthenticatedHttpRequest, workplace_id: int, month: str
         "rows": rows,
         "summary": bill_summary(bill=bill),
         "stale": bill.schedule_version != rates.version,
-        "previous": f"{months_before(first_day, 1):%Y-%m}",
-        "next": f"{next_month:%Y-%m}",
+        **around,
     }
     return render(request, "premiums/bill.html", context)
 

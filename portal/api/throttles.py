@@ -65,9 +65,9 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
 
 @cache
-def _redis() -> redis.Redis:
-    # One client per process: redis-py clients are thread-safe and keep a connection pool.
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+def _redis(url: str) -> redis.Redis:
+    # One client per process and URL: redis-py clients are thread-safe and keep a pool.
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 def window_hits(*, current: str, previous: str, ttl: int) -> tuple[int, int]:
@@ -76,7 +76,7 @@ def window_hits(*, current: str, previous: str, ttl: int) -> tuple[int, int]:
         # The cache's key prefix too: deployments sharing one Redis keep their counters apart.
         prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:throttle:"
         try:
-            with _redis().pipeline(transaction=False) as pipe:
+            with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:
                 pipe.incr(prefix + current)
                 pipe.expire(prefix + current, ttl)
                 pipe.get(prefix + previous)

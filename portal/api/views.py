@@ -21,6 +21,7 @@ from portal.api.idempotency import idempotent
 from portal.errors import FieldErrors
 from portal.identifiers import IdentifierError, person_number_parse
 from portal.models import ApiKey, DeliveryChannel, Employee, Workplace
+from portal.serializer_fields import StrictSerializer
 from portal.services import employee_create, employee_update, rrn_index
 
 ERRORS = {
@@ -54,7 +55,7 @@ class WorkplaceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkplaceUpdateSerializer(serializers.Serializer):
+class WorkplaceUpdateSerializer(StrictSerializer):
     delivery_channel = serializers.ChoiceField(
         choices=DeliveryChannel.choices,
         help_text="api: 기관 API로 전송, file: 4insure 신고 파일로 모아 직접 올림",

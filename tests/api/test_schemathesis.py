@@ -1,7 +1,10 @@
 """Schemathesis against /api/schema/ in-process (WSGI): no 5xx, no undocumented status code.
 
-Path ids are pointed at real rows most of the time so that requests get past 404 into validation.
-The hypothesis budget keeps the run well under three minutes.
+Data is generated in both modes: positive (fits the schema) and negative (breaks it: wrong
+types, out-of-range numbers, malformed dates, missing required fields), so refusing hostile input
+is exercised on every operation too. Path ids are pointed at real rows most of the time so that
+requests get past 404 into validation. The hypothesis budget keeps the run well under three
+minutes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -33,6 +37,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 MAX_EXAMPLES = 15
+GENERATION_MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
 def _load_schema():  # type: ignore[no-untyped-def]
@@ -50,10 +55,19 @@ def _load_schema():  # type: ignore[no-untyped-def]
     raw = schema_postprocess(raw, generator, request=None, public=True)
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(raw)))
     loaded.app = application
+    # Explicit, whatever schemathesis's default: hostile (schema-breaking) data on every operation.
+    loaded.config.generation.update(modes=GENERATION_MODES)
     return loaded
 
 
 schema = _load_schema()
+
+
+def test_every_operation_is_fuzzed_with_positive_and_negative_data() -> None:
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        generation = schema.config.generation_for(operation=operation, phase="fuzzing")
+        assert set(generation.modes) == set(GENERATION_MODES), operation.label
 
 
 @pytest.fixture

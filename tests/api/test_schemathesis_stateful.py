@@ -49,9 +49,14 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+# 100 sequences: with 50, whether any linked call got a 2xx hung on a handful of draws, which
+# any change to the schema's constraints reshuffles (strict input refuses more random bodies).
 STATEFUL_SETTINGS = hypothesis_settings(
-    max_examples=50,
+    max_examples=100,
     derandomize=True,
+    # Derandomized runs draw the same cases every time; an example saved by an earlier run (the
+    # local .hypothesis folder) would replay against a database that no longer matches it.
+    database=None,
     stateful_step_count=6,
     deadline=None,
     phases=[Phase.generate],

@@ -130,3 +130,11 @@ def test_a_bill_with_a_subsidy_says_income_and_property_were_not_checked(owner, 
 def test_a_bill_without_a_subsidy_has_no_such_caveat(owner, staffed):
     html = logged_in(owner).get(f"/workplaces/{staffed.pk}/bills/2026-03/").content.decode()
     assert 'data-testid="subsidy-caveat"' not in html
+
+
+def test_a_month_without_published_rates_says_so_instead_of_failing(owner, staffed):
+    client = logged_in(owner)
+    response = client.get(f"/workplaces/{staffed.pk}/bills/2031-07/")
+    assert response.status_code == 400
+    assert "요율" in response.content.decode()
+    assert client.get(f"/workplaces/{staffed.pk}/bills/2031-07/csv/").status_code == 404

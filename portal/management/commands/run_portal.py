@@ -111,12 +111,14 @@ def _tick_forever() -> None:
 
     from filings import tasks
     from notifications import tasks as alerts
+    from portal.tasks import heartbeat
 
     ticks = 0
     while True:
         time.sleep(1.0)
         ticks += 1
         try:
+            heartbeat()  # the ticker is this mode's worker
             tasks.outbox_sweep()
             tasks.results_poll()
             tasks.api_sweep()

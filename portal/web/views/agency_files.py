@@ -248,7 +248,7 @@ def _rows_by_hand(request: AuthenticatedHttpRequest) -> list[RowResult]:
         value = request.POST.get(name, "")
         if len(parts) != 3 or parts[0] != "outcome" or value not in ("accepted", "rejected"):
             continue
-        if not parts[1].isdigit():
+        if not (parts[1].isascii() and parts[1].isdigit()):
             continue
         message = request.POST.get(f"message-{parts[1]}-{parts[2]}", "")[:500]
         rows.append(RowResult(int(parts[1]), parts[2], str(value), message))

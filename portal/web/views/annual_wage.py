@@ -39,7 +39,7 @@ _MONTH = re.compile(r"months\[(\d+)\]\..+")
 def _year(raw: str | None) -> int:
     """The year asked for, last year by default (the report is due in March)."""
     this_year = timezone.localdate().year
-    year = int(raw) if raw and raw.isdigit() else this_year - 1
+    year = int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) == 4 else this_year - 1
     return year if FIRST_YEAR <= year <= this_year else this_year - 1
 
 
@@ -83,7 +83,7 @@ def _errors_by_row(
 
 def _int(text: str) -> int | None:
     text = text.replace(",", "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 16 else None
 
 
 def _rows(

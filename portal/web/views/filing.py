@@ -270,7 +270,11 @@ def exit_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = current_or_none(request, Action.FILE)
     p = request.POST
     employee = None
-    if workplace is not None and p.get("employee_id", "").isdigit():
+    if (
+        workplace is not None
+        and p.get("employee_id", "").isascii()
+        and p.get("employee_id", "").isdigit()
+    ):
         employee = Employee.objects.filter(pk=int(p["employee_id"]), workplace=workplace).first()
     loss_date = None
     with contextlib.suppress(ValueError):

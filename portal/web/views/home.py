@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from filings.circuits import outages_current
 from portal.access import Action, workplace_get_for, workplaces_for
 from portal.models import Workplace
 from portal.request_types import AuthenticatedHttpRequest
@@ -35,6 +36,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "needing_action": reports_needing_action(workplaces=scope),
             "recent": reports_recent(workplaces=scope),
             "discrepancies": discrepancy_rows(workplaces=scope),
+            "outages": list(outages_current().values()),
             "today": timezone.localdate(),
         },
     )

@@ -60,7 +60,7 @@ def delegations(request: AuthenticatedHttpRequest) -> HttpResponse:
     workplace = _owned(request)
     form = DelegationGrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        brn = "".join(c for c in form.cleaned_data["firm_brn"] if c.isdigit())
+        brn = "".join(c for c in form.cleaned_data["firm_brn"] if c in "0123456789")
         firm = PayrollFirm.objects.filter(business_registration_number=brn).first()
         if firm is None:
             form.add_error("firm_brn", _("이 사업자등록번호로 등록된 대행기관이 없습니다."))

@@ -24,6 +24,7 @@ from filings.models import (
 )
 from filings.selectors import (
     agency_order,
+    outages_for,
     report_actions_possible,
     report_agency_standing,
     report_get_for,
@@ -76,11 +77,13 @@ def _timeline(report: Report) -> dict[str, Any]:
         report.submissions.all(), key=lambda s: (s.action != "file", agency_order(s.agency))
     )
     standing = report_agency_standing(report=report, submissions=subs)
+    outages = outages_for(subs)
     cards = []
     for sub in subs:
         cards.append(
             {
                 "sub": sub,
+                "outage": outages.get(sub.agency) if sub.status == "queued" else None,
                 "days_left": days_left(sub.deadline, today) if sub.deadline else None,
                 "cancellation": sub.action == Submission.Action.CANCEL,
                 "standing": standing.get(sub.agency) if sub.action == "file" else None,

@@ -49,7 +49,7 @@ def _initial(source: QueryDict, workplace: Workplace) -> dict[str, Any]:
     raw_id = source.get("employee_id", "")
     employee = (
         Employee.objects.filter(pk=int(raw_id), workplace=workplace).first()
-        if raw_id.isdigit() and len(raw_id) < 19
+        if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19
         else None
     )
     reason = source.get("reason_code", "")
