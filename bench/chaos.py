@@ -13,8 +13,8 @@ injects one fault, in turn:
   outage          every agency answers 503 for a window
   latency         every agency answers slowly for a while
 and waits until the trial's submissions are all final. Afterwards: every submission final
-(lost = not final within the bound), and the sandbox saw exactly one send per (report,
-agency) (duplicated = more than one). Prints the faults by kind, lost, duplicated and the
+(lost = not final within the bound), and the sandbox took in exactly one send per (report,
+agency) (duplicated = a send taken in for a reference it already had). Prints the faults by kind, lost, duplicated and the
 recovery time (from the fault to the trial's last final answer): p50, p95, max.
 """
 
@@ -333,9 +333,13 @@ def main() -> int:
             control("DELETE", "/_faults")
         elapsed = time.monotonic() - started
         subs = list(Submission.objects.filter(report_id__in=all_reports))
-        posts = control("GET", "/_stats")["posts"]
+        stats = control("GET", "/_stats")
+        posts = stats["posts"]
         lost = sum(1 for s in subs if not s.is_final)
-        duplicated = sum(1 for s in subs if posts.get(str(s.reference), 0) > 1)
+        # A send the agency took in for a reference it already had (a POST refused by a fault,
+        # a 503 in an outage, was never taken in: its retry is no duplicate).
+        duplicated = stats["duplicates"]
+        refused_then_retried = sum(max(posts.get(str(s.reference), 0) - 1, 0) for s in subs)
         never_sent = sum(1 for s in subs if posts.get(str(s.reference), 0) == 0)
         not_accepted = sum(1 for s in subs if s.status != "accepted")
     finally:
@@ -355,6 +359,7 @@ def main() -> int:
     print("  faults: " + ", ".join(f"{k} {kinds[k]}" for k in FAULTS))
     print(
         f"  lost {lost}, duplicated {duplicated}, never sent {never_sent}, "
+        f"sends refused by a fault and retried {refused_then_retried - duplicated}, "
         f"not accepted {not_accepted}, trials past the {RECOVERY_BOUND_S:.0f} s bound "
         f"{lost_trials}"
     )

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from agencies.base import Filing, Receipt, Result
@@ -674,19 +674,27 @@ def submission_poll(*, submission_id: int) -> str:
     return _apply_result(sub, mine, result, via="poll", attempt=attempt)
 
 
-def submissions_due(*, limit: int = 1000) -> list[int]:
-    """Submissions whose task may have been lost: queued and due, or claimed by a dead worker."""
+def submissions_due(*, limit: int = 1000, backlog: int | None = 0) -> list[int]:
+    """Submissions whose task may have been lost: queued and not touched for LOST_AFTER (never
+    attempted, or due for a retry), or claimed by a dead worker. Each queued row returned is
+    touched, so the sweeper republishes it at most once per LOST_AFTER, not on every sweep.
+
+    `backlog`: messages waiting in the broker's queue (None: unknown). While it is longer than
+    SWEEP_BACKLOG_MAX, a row never attempted is most likely still in it, waiting its turn, and
+    is left alone: a copy published now would only lengthen the queue that holds it."""
     now = timezone.now()
     stale = now - timedelta(seconds=lease_seconds())
     lost_after = now - timedelta(seconds=_cfg("SUBMISSION_LOST_AFTER_SECONDS", 30))
-    return list(
+    # A retry is published once when it falls due (then again only if lost: the embedded
+    # mode has no countdowns, the sweeper is its clock); a new row only once it may be lost.
+    waiting = Q(next_attempt_at__lte=now) & (
+        Q(updated_at__lt=F("next_attempt_at")) | Q(updated_at__lt=lost_after)
+    )
+    if backlog is None or backlog <= _cfg("SWEEP_BACKLOG_MAX", 500):
+        waiting |= Q(next_attempt_at__isnull=True, updated_at__lt=lost_after)
+    ids = list(
         Submission.objects.filter(
-            Q(status=SubmissionStatus.QUEUED, next_attempt_at__lte=now)
-            | Q(
-                status=SubmissionStatus.QUEUED,
-                next_attempt_at__isnull=True,
-                updated_at__lt=lost_after,
-            )
+            Q(status=SubmissionStatus.QUEUED) & waiting
             | Q(status=SubmissionStatus.SENDING, claimed_at__lt=stale),
             over_http(),
             ~held_q(),
@@ -694,6 +702,9 @@ def submissions_due(*, limit: int = 1000) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+    if ids:
+        Submission.objects.filter(pk__in=ids, status=SubmissionStatus.QUEUED).update(updated_at=now)
+    return ids
 
 
 def submissions_to_poll(*, limit: int = 1000) -> list[int]:

@@ -6,8 +6,8 @@ from celery import shared_task
 
 from filings import delivery
 from filings.circuits import circuits_probe
+from portal.outbox import broker_backlog, task_publish
 from portal.outbox import outbox_sweep as outbox_sweep_service
-from portal.outbox import task_publish
 
 
 @shared_task(name="filings.tasks.submission_send", acks_late=True)
@@ -32,7 +32,7 @@ def outbox_sweep() -> int:
     count = outbox_sweep_service()
     # An agency that answers again is closed first, so its waiting rows are due right away.
     circuits_probe(transport=delivery.transport())
-    for submission_id in delivery.submissions_due():
+    for submission_id in delivery.submissions_due(backlog=broker_backlog()):
         count += task_publish(task=delivery.SEND_TASK, args=[submission_id])
     return count
 

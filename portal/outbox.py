@@ -105,3 +105,16 @@ def outbox_sweep(*, older_than_seconds: float = 5.0, limit: int = 1000) -> int:
         )[:limit]
     )
     return outbox_publish(messages=rows)
+
+
+def broker_backlog(*, queue: str = "celery") -> int | None:
+    """Messages waiting in a broker queue; 0 when tasks run in-process, None if unknown (on
+    Redis an empty queue does not exist, and asking for it is refused: also None)."""
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+    except Exception:
+        return None
+    return int(declared.message_count)

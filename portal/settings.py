@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.web.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,7 +171,9 @@ OTP_TOTP_TOLERANCE = 1
 
 # 30-minute idle timeout for 개인정보취급자 (PIPA 안전성 확보조치 제6조④).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Slid by portal.web.middleware.SessionRefreshMiddleware at most once a minute, not written on
+# every request (SESSION_SAVE_EVERY_REQUEST would make each page a database write).
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 # Read sessions from the cache (written through to the database): one query less on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -382,6 +385,9 @@ SUBMISSION_RETRY_BASE_SECONDS = env.float("SUBMISSION_RETRY_BASE_SECONDS", defau
 SUBMISSION_RETRY_CAP_SECONDS = env.float("SUBMISSION_RETRY_CAP_SECONDS", default=3600.0)
 SUBMISSION_COUNTDOWN_MAX_SECONDS = env.float("SUBMISSION_COUNTDOWN_MAX_SECONDS", default=120.0)
 SUBMISSION_LOST_AFTER_SECONDS = env.float("SUBMISSION_LOST_AFTER_SECONDS", default=30.0)
+# Above this many messages waiting in the broker, the sweeper takes a queued row that was never
+# attempted to be waiting in that queue, not lost (filings.delivery.submissions_due).
+SWEEP_BACKLOG_MAX = env.int("SWEEP_BACKLOG_MAX", default=500)
 RESULT_POLL_INTERVAL_SECONDS = env.float("RESULT_POLL_INTERVAL_SECONDS", default=5.0)
 # Circuit breaker per agency (filings.circuits): opened after this many transient failures in
 # a row, probed after CIRCUIT_PROBE_SECONDS, doubling up to the cap while it stays down.

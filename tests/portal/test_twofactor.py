@@ -197,7 +197,7 @@ def test_sensitive_action_asks_for_a_fresh_code_after_ten_minutes(
 def test_idle_session_expires_after_thirty_minutes(
     settings, client: Client, user: AbstractBaseUser
 ) -> None:
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     enrol(client, user)
     assert client.session.get_expiry_age() == 30 * 60
     session_key = client.session.session_key
@@ -206,3 +206,24 @@ def test_idle_session_expires_after_thirty_minutes(
         # it, so drop it as Redis would and let the database copy's expiry decide.
         cache.delete(f"django.contrib.sessions.cached_db{session_key}")
         assert client.get("/dashboard/").status_code == 302
+
+
+def test_use_slides_the_idle_timeout_without_writing_the_session_on_every_page(
+    client: Client, user: AbstractBaseUser
+) -> None:
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrol(client, user)
+    start = time.time()
+    session_key = client.session.session_key
+    with time_machine.travel(start + 20 * 60, tick=False):
+        assert client.get("/dashboard/").status_code == 200  # refreshed: 30 minutes from here
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/dashboard/").status_code == 200  # within the minute: no write
+        assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    with time_machine.travel(start + 45 * 60, tick=False):
+        cache.delete(f"django.contrib.sessions.cached_db{session_key}")
+        assert Session.objects.filter(session_key=session_key).exists()
+        assert client.get("/dashboard/").status_code == 200  # 25 idle minutes: still signed in
