@@ -114,7 +114,8 @@ def broker_backlog(*, queue: str = "celery") -> int | None:
         return 0
     try:
         with app.connection_for_read() as connection:
-            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            channel: Any = connection.default_channel  # kombu's typing omits queue_declare
+            declared = channel.queue_declare(queue=queue, passive=True)
     except Exception:
         return None
     return int(declared.message_count)
