@@ -113,7 +113,10 @@ def broker_backlog(*, queue: str = "celery") -> int | None:
     if app.conf.task_always_eager:
         return 0
     try:
-        with app.connection_for_read() as connection:
+        # A connection from Celery's pool: the sweeper asks on every run, and a fresh broker
+        # connection each time would cost a connect and a handshake for one number.
+        pool: Any = app.pool  # a kombu connection pool (the stubs type it as producers)
+        with pool.acquire(block=True, timeout=2) as connection:
             channel: Any = connection.default_channel  # kombu's typing omits queue_declare
             declared = channel.queue_declare(queue=queue, passive=True)
     except Exception:
