@@ -97,7 +97,3 @@ def circuits_probe(*, transport: Transport, now: datetime | None = None) -> list
         logger.info("agency %s answers again; sending resumes", outage.agency)
         closed.append(outage.agency)
     return closed
-
-
-def outages_current() -> dict[str, AgencyOutage]:
-    return {o.agency: o for o in AgencyOutage.objects.all()}

@@ -11,7 +11,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from agencies.registry import agency_codes, insurance_labels
-from filings.circuits import outages_current
 from filings.daily_work import AcquisitionPrompt, acquisition_prompts
 from filings.models import (
     AgencyOutage,
@@ -91,6 +90,11 @@ def outage_as_dict(outage: AgencyOutage) -> dict[str, Any]:
         "next_attempt_at": outage.probe_at.isoformat(),
         "error": outage.last_error,
     }
+
+
+def outages_current() -> dict[str, AgencyOutage]:
+    """The agencies out now (open circuits, filings.circuits), by code."""
+    return {o.agency: o for o in AgencyOutage.objects.all()}
 
 
 def outages_for(submissions: list[Submission]) -> dict[str, AgencyOutage]:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from filings.circuits import outages_current
+from filings.selectors import outages_current
 from portal.access import Action, workplace_get_for, workplaces_for
 from portal.models import Workplace
 from portal.request_types import AuthenticatedHttpRequest
